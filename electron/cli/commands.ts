@@ -1,0 +1,8 @@
+/**
+ * Every `moq-studio` sub-command, in the order `--help` lists them.
+ */
+import type { Command } from "./command";
+import { webCommand } from "./web";
+
+/** The registered sub-commands. */
+export const commands: readonly Command[] = [webCommand];

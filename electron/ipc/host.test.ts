@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { IpcChannel } from "../../shared/api";
+import { ErrorCode } from "../../shared/errors";
+import { Studio } from "../engine/studio";
+import { registerIpcHost, trustPage, type IpcEventLike, type IpcMainLike, type WebContentsLike } from "./host";
+
+type Handler = Parameters<IpcMainLike["handle"]>[1];
+
+/** A fake ipcMain that records handlers and lets the test invoke them as a renderer would. */
+class FakeIpcMain implements IpcMainLike {
+	handlers = new Map<string, Handler>();
+	handle(channel: string, listener: Handler) {
+		this.handlers.set(channel, listener);
+	}
+	removeHandler(channel: string) {
+		this.handlers.delete(channel);
+	}
+	async invoke(event: IpcEventLike, channel: string, ...args: unknown[]) {
+		const h = this.handlers.get(channel);
+		if (!h) throw new Error(`no handler for ${channel}`);
+		return h(event, ...args);
+	}
+}
+
+class FakeWebContents implements WebContentsLike {
+	sent: unknown[][] = [];
+	destroyed = false;
+	private onDestroyed: (() => void)[] = [];
+	constructor(readonly id: number) {}
+	send(channel: string, ...args: unknown[]) {
+		this.sent.push([channel, ...args]);
+	}
+	isDestroyed() {
+		return this.destroyed;
+	}
+	once(_event: "destroyed", listener: () => void) {
+		this.onDestroyed.push(listener);
+	}
+	destroy() {
+		this.destroyed = true;
+		for (const l of this.onDestroyed) l();
+	}
+}
+
+const PAGE = "file:///opt/MoQ%20Studio/resources/app/out/renderer/index.html";
+
+function setup() {
+	const ipc = new FakeIpcMain();
+	const studio = new Studio({ host: "electron" });
+	const unregister = registerIpcHost(ipc, studio, trustPage(PAGE));
+	const contents = new FakeWebContents(1);
+	const own: IpcEventLike = { senderFrame: { url: `${PAGE}#/origins` }, sender: contents };
+	return { ipc, studio, unregister, contents, own };
+}
+
+describe("Electron IPC host", () => {
+	it("serves valid calls from our own page", async () => {
+		const { ipc, own, studio } = setup();
+		const res = await ipc.invoke(own, IpcChannel.invoke, "origins.create", { name: "show" });
+		expect(res).toMatchObject({ ok: true, result: { name: "show" } });
+		await studio.close();
+	});
+
+	it("rejects invalid arguments with a typed error", async () => {
+		const { ipc, own, studio } = setup();
+		const res = await ipc.invoke(own, IpcChannel.invoke, "origins.rename", { id: "x" });
+		expect(res).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_ARGUMENT } });
+		const unknown = await ipc.invoke(own, IpcChannel.invoke, { not: "a name" }, null);
+		expect(unknown).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_ARGUMENT } });
+		await studio.close();
+	});
+
+	it("rejects foreign senders: other files, remote pages, destroyed frames", async () => {
+		const { ipc, contents, studio } = setup();
+		for (const frame of [
+			{ url: "https://evil.example/index.html" },
+			{ url: "file:///tmp/index.html" },
+			{ url: "file:///opt/MoQ%20Studio/resources/app/out/renderer/other.html" },
+			{ url: "not a url" },
+			null,
+		]) {
+			const event: IpcEventLike = { senderFrame: frame, sender: contents };
+			const res = await ipc.invoke(event, IpcChannel.invoke, "origins.list", {});
+			expect(res, JSON.stringify(frame)).toMatchObject({ ok: false, error: { code: ErrorCode.FORBIDDEN } });
+			const sub = await ipc.invoke(event, IpcChannel.subscribe, ["origins.changed"]);
+			expect(sub).toMatchObject({ ok: false, error: { code: ErrorCode.FORBIDDEN } });
+		}
+		expect(studio.origins.list()).toEqual([]);
+		await studio.close();
+	});
+
+	it("forwards only subscribed events, and stops after the window is destroyed", async () => {
+		const { ipc, own, contents, studio } = setup();
+		const bad = await ipc.invoke(own, IpcChannel.subscribe, ["no.such.event"]);
+		expect(bad).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_ARGUMENT } });
+		await ipc.invoke(own, IpcChannel.subscribe, ["origins.changed"]);
+		studio.origins.create("show");
+		expect(contents.sent).toHaveLength(1);
+		expect(contents.sent[0]?.[0]).toBe(IpcChannel.event);
+		expect(contents.sent[0]?.[1]).toBe("origins.changed");
+		contents.destroy();
+		studio.origins.create("other");
+		expect(contents.sent).toHaveLength(1);
+		await studio.close();
+	});
+
+	it("unregisters its handlers", async () => {
+		const { ipc, unregister, studio } = setup();
+		unregister();
+		expect(ipc.handlers.size).toBe(0);
+		await studio.close();
+	});
+});

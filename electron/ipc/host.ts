@@ -1,0 +1,104 @@
+/**
+ * The Electron host of the contract: one `ipcMain` handler that validates the sender and the
+ * arguments, runs the engine through `dispatch`, and forwards subscribed events to windows.
+ *
+ * It depends only on the small slices of Electron's API below, so it is unit-tested with fakes.
+ */
+import { IpcChannel, type Envelope } from "../../shared/api";
+import { isEventName, type EventName } from "../../shared/contract";
+import { StudioError } from "../../shared/errors";
+import { dispatch } from "../engine/dispatch";
+import type { Studio } from "../engine/studio";
+
+/** The part of a sender's frame the host looks at. */
+export interface SenderFrame {
+	url: string;
+}
+
+/** The part of `WebContents` the host uses. */
+export interface WebContentsLike {
+	readonly id: number;
+	send(channel: string, ...args: unknown[]): void;
+	isDestroyed(): boolean;
+	once(event: "destroyed", listener: () => void): unknown;
+}
+
+/** The part of an `IpcMainInvokeEvent` / `IpcMainEvent` the host uses. */
+export interface IpcEventLike {
+	senderFrame: SenderFrame | null;
+	sender: WebContentsLike;
+}
+
+/** The part of `ipcMain` the host uses. */
+export interface IpcMainLike {
+	handle(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => Promise<unknown> | unknown): void;
+	removeHandler(channel: string): void;
+}
+
+/** Decides whether a frame is our own page. */
+export type TrustedFrame = (frame: SenderFrame) => boolean;
+
+/**
+ * Accepts exactly one page: `pageUrl` with any hash, nothing else (no other file, no remote
+ * page, no subframe that navigated elsewhere).
+ */
+export function trustPage(pageUrl: string): TrustedFrame {
+	const expected = stripHash(pageUrl);
+	return (frame) => stripHash(frame.url) === expected;
+}
+
+function stripHash(url: string): string {
+	try {
+		const u = new URL(url);
+		u.hash = "";
+		u.search = "";
+		return u.toString();
+	} catch {
+		return "";
+	}
+}
+
+/** Registers the contract on `ipcMain`; returns the function that unregisters it. */
+export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted: TrustedFrame): () => void {
+	const log = studio.logger.scope("ipc");
+	const subscriptions = new Map<number, { contents: WebContentsLike; events: Set<EventName> }>();
+
+	const refuse = (event: IpcEventLike): Envelope | undefined => {
+		const frame = event.senderFrame;
+		if (frame && isTrusted(frame)) return undefined;
+		log.warn(`refused IPC from untrusted frame ${frame ? JSON.stringify(frame.url.slice(0, 200)) : "(gone)"}`);
+		return { ok: false, error: new StudioError("FORBIDDEN", "IPC from an untrusted frame").toInfo() };
+	};
+
+	ipcMain.handle(IpcChannel.invoke, (event, method, args) => refuse(event) ?? dispatch(studio.handlers, method, args));
+
+	ipcMain.handle(IpcChannel.subscribe, (event, names) => {
+		const refusal = refuse(event);
+		if (refusal) return refusal;
+		if (!Array.isArray(names) || names.length > 100 || !names.every(isEventName)) {
+			return { ok: false, error: new StudioError("INVALID_ARGUMENT", "subscribe takes a list of event names").toInfo() };
+		}
+		const contents = event.sender;
+		let entry = subscriptions.get(contents.id);
+		if (!entry) {
+			entry = { contents, events: new Set() };
+			subscriptions.set(contents.id, entry);
+			contents.once("destroyed", () => subscriptions.delete(contents.id));
+		}
+		for (const n of names) entry.events.add(n);
+		return { ok: true, result: null } satisfies Envelope;
+	});
+
+	const stopEvents = studio.events.listen((event, payload) => {
+		for (const { contents, events } of subscriptions.values()) {
+			if (events.has(event) && !contents.isDestroyed()) contents.send(IpcChannel.event, event, payload);
+		}
+	});
+
+	return () => {
+		stopEvents();
+		ipcMain.removeHandler(IpcChannel.invoke);
+		ipcMain.removeHandler(IpcChannel.subscribe);
+		subscriptions.clear();
+	};
+}

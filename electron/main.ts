@@ -1,0 +1,93 @@
+/**
+ * The Electron entry, deliberately thin: app lifecycle, the one window with Electron's security
+ * checklist applied, and the wiring of the engine to the IPC host. Everything else lives in
+ * `electron/engine`, which runs (and is tested) without Electron.
+ */
+import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from "electron";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Studio } from "./engine/studio";
+import { registerIpcHost, trustPage } from "./ipc/host";
+import { CONTENT_SECURITY_POLICY } from "./web/static";
+
+const rendererIndex = join(import.meta.dirname, "../renderer/index.html");
+const pageUrl = pathToFileURL(rendererIndex).toString();
+const isOwnPage = trustPage(pageUrl);
+
+function harden(contents: WebContents): void {
+	// No navigation anywhere and no new windows: links to the web open in the user's browser.
+	contents.on("will-navigate", (event) => event.preventDefault());
+	contents.on("will-redirect", (event) => event.preventDefault());
+	contents.on("will-attach-webview", (event) => event.preventDefault());
+	contents.setWindowOpenHandler(({ url }) => {
+		if (url.startsWith("https://")) void shell.openExternal(url);
+		return { action: "deny" };
+	});
+}
+
+function createWindow(): BrowserWindow {
+	const win = new BrowserWindow({
+		width: 1280,
+		height: 820,
+		minWidth: 900,
+		minHeight: 600,
+		title: "MoQ Studio",
+		backgroundColor: "#0f1115",
+		show: false,
+		webPreferences: {
+			preload: join(import.meta.dirname, "../preload/index.cjs"),
+			contextIsolation: true,
+			sandbox: true,
+			nodeIntegration: false,
+			nodeIntegrationInWorker: false,
+			nodeIntegrationInSubFrames: false,
+			webSecurity: true,
+			allowRunningInsecureContent: false,
+			webviewTag: false,
+			experimentalFeatures: false,
+			navigateOnDragDrop: false,
+			spellcheck: false,
+		},
+	});
+	harden(win.webContents);
+	win.once("ready-to-show", () => win.show());
+	void win.loadFile(rendererIndex);
+	return win;
+}
+
+app.enableSandbox();
+
+void app.whenReady().then(() => {
+	const ses = session.defaultSession;
+	ses.webRequest.onHeadersReceived((details, callback) => {
+		callback({
+			responseHeaders: { ...details.responseHeaders, "Content-Security-Policy": [CONTENT_SECURITY_POLICY] },
+		});
+	});
+	// Capture devices only for our own page; every other permission is denied.
+	const mediaOnly = new Set(["media", "display-capture"]);
+	ses.setPermissionRequestHandler((contents, permission, callback, details) => {
+		callback(mediaOnly.has(permission) && isOwnPage({ url: details.requestingUrl || contents.getURL() }));
+	});
+	ses.setPermissionCheckHandler((_contents, permission, requestingOrigin, details) => {
+		return mediaOnly.has(permission) && (details.isMainFrame ?? false) && requestingOrigin.startsWith("file://");
+	});
+
+	const studio = new Studio({ host: "electron" });
+	const unregister = registerIpcHost(ipcMain, studio, isOwnPage);
+	createWindow();
+
+	app.on("activate", () => {
+		if (BrowserWindow.getAllWindows().length === 0) createWindow();
+	});
+	app.on("will-quit", () => {
+		unregister();
+		void studio.close();
+	});
+});
+
+app.on("web-contents-created", (_event, contents) => harden(contents));
+
+app.on("window-all-closed", () => {
+	if (process.platform !== "darwin") app.quit();
+});

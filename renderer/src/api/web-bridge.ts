@@ -1,0 +1,103 @@
+/**
+ * The `StudioBridge` of the web host: the contract over one WebSocket to `/bridge`, with the
+ * token the host printed. Reconnects with a short backoff if the host restarts, replaying
+ * event subscriptions; calls made while disconnected fail with a CLOSED error instead of hanging.
+ */
+import type { BridgeMessage, Envelope, StudioBridge } from "../../../shared/api";
+import { StudioError } from "../../../shared/errors";
+
+type Pending = (envelope: Envelope) => void;
+
+/** Reads the token from the page URL once, keeps it for reloads, and removes it from the address bar. */
+export function takeToken(): string | null {
+	const url = new URL(window.location.href);
+	const fromUrl = url.searchParams.get("token");
+	if (fromUrl) {
+		sessionStorage.setItem("moq-studio-token", fromUrl);
+		url.searchParams.delete("token");
+		window.history.replaceState(null, "", url.toString());
+		return fromUrl;
+	}
+	return sessionStorage.getItem("moq-studio-token");
+}
+
+/** Opens the bridge; `onState` reports whether the socket is up. */
+export function connectWebBridge(token: string, onState: (connected: boolean) => void): StudioBridge {
+	const pending = new Map<number, Pending>();
+	const listeners = new Map<string, Set<(payload: unknown) => void>>();
+	let nextId = 1;
+	let socket: WebSocket | undefined;
+	let retryMs = 250;
+
+	const closedError = (): Envelope => ({
+		ok: false,
+		error: new StudioError("CLOSED", "the studio engine is not reachable").toInfo(),
+	});
+
+	const open = () => {
+		const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/bridge?token=${encodeURIComponent(token)}`);
+		socket = ws;
+		ws.onopen = () => {
+			retryMs = 250;
+			onState(true);
+			if (listeners.size > 0) ws.send(JSON.stringify({ type: "subscribe", events: [...listeners.keys()] }));
+		};
+		ws.onmessage = (ev: MessageEvent) => {
+			if (typeof ev.data !== "string") return;
+			let msg: BridgeMessage;
+			try {
+				msg = JSON.parse(ev.data) as BridgeMessage;
+			} catch {
+				return;
+			}
+			if (msg.type === "response") {
+				const done = pending.get(msg.id);
+				pending.delete(msg.id);
+				done?.(msg);
+			} else if (msg.type === "event") {
+				for (const l of listeners.get(msg.event) ?? []) l(msg.payload);
+			}
+		};
+		ws.onclose = () => {
+			onState(false);
+			for (const done of pending.values()) done(closedError());
+			pending.clear();
+			setTimeout(open, retryMs);
+			retryMs = Math.min(retryMs * 2, 5000);
+		};
+	};
+	open();
+
+	return {
+		invoke: (method, args) =>
+			new Promise<Envelope>((resolve) => {
+				if (!socket || socket.readyState !== WebSocket.OPEN) {
+					// Wait briefly for a socket that is still opening rather than failing the first calls.
+					if (socket?.readyState === WebSocket.CONNECTING) {
+						socket.addEventListener("open", () => resolve(sendNow()), { once: true });
+						socket.addEventListener("close", () => resolve(closedError()), { once: true });
+						return;
+					}
+					return resolve(closedError());
+				}
+				resolve(sendNow());
+				function sendNow(): Promise<Envelope> {
+					return new Promise<Envelope>((done) => {
+						const id = nextId++;
+						pending.set(id, done);
+						socket!.send(JSON.stringify({ type: "invoke", id, method, args }));
+					});
+				}
+			}),
+		subscribe: (event, listener) => {
+			let set = listeners.get(event);
+			if (!set) {
+				set = new Set();
+				listeners.set(event, set);
+				if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ type: "subscribe", events: [event] }));
+			}
+			set.add(listener);
+			return () => void set.delete(listener);
+		},
+	};
+}

@@ -1,0 +1,50 @@
+/**
+ * The connection to the engine: which host, whether it is reachable, and what it reported.
+ */
+import { create } from "zustand";
+import type { StudioApi } from "../../../shared/api";
+import type { AppInfo } from "../../../shared/models";
+import { connectHost } from "../api";
+
+/** State of the host connection. */
+export interface HostState {
+	api: StudioApi | null;
+	kind: "electron" | "web" | "none";
+	connected: boolean;
+	info: AppInfo | null;
+	/** Why there is no host, in plain words, or null. */
+	problem: string | null;
+	/** Finds the host and loads its info; safe to call once at start. */
+	start(): void;
+}
+
+/** The host store. */
+export const useHost = create<HostState>()((set, get) => ({
+	api: null,
+	kind: "none",
+	connected: false,
+	info: null,
+	problem: null,
+	start() {
+		if (get().api) return;
+		const conn = connectHost((connected) => {
+			set({ connected });
+			const { api, info } = get();
+			if (connected && api && !info) {
+				api.invoke("app.info", {}).then(
+					(i) => set({ info: i }),
+					(err: unknown) => set({ problem: err instanceof Error ? err.message : String(err) }),
+				);
+			}
+		});
+		if (conn.kind === "none") set({ kind: "none", problem: conn.reason });
+		else set({ api: conn.api, kind: conn.kind });
+	},
+}));
+
+/** The api, or an error when used before the host is known (a programming error). */
+export function requireApi(): StudioApi {
+	const api = useHost.getState().api;
+	if (!api) throw new Error("the studio host is not connected");
+	return api;
+}

@@ -1,0 +1,41 @@
+/**
+ * Toasts: short messages for the user, errors with their code from the error table.
+ */
+import { create } from "zustand";
+import { StudioError } from "../../../shared/errors";
+
+/** One message shown to the user. */
+export interface Notice {
+	id: number;
+	kind: "error" | "info";
+	title: string;
+	detail: string;
+}
+
+/** State of the notifications. */
+export interface NotificationsState {
+	notices: Notice[];
+	push(kind: Notice["kind"], title: string, detail: string): void;
+	/** Shows any thrown value as an error toast, with its code name when it is a StudioError. */
+	error(title: string, err: unknown): void;
+	dismiss(id: number): void;
+}
+
+let nextId = 1;
+
+/** The notifications store. */
+export const useNotifications = create<NotificationsState>()((set, get) => ({
+	notices: [],
+	push(kind, title, detail) {
+		const id = nextId++;
+		set({ notices: [...get().notices.slice(-4), { id, kind, title, detail }] });
+		if (kind === "info") setTimeout(() => get().dismiss(id), 5000);
+	},
+	error(title, err) {
+		const e = StudioError.from(err);
+		get().push("error", title, `${e.codeName}: ${e.message}`);
+	},
+	dismiss(id) {
+		set({ notices: get().notices.filter((n) => n.id !== id) });
+	},
+}));

@@ -1,0 +1,64 @@
+/**
+ * The contract between the renderer and the engine: every method with the schema of its
+ * arguments and of its result, and every event with the schema of its payload.
+ *
+ * Both hosts (Electron IPC and the loopback web host) serve exactly this table and validate
+ * every incoming message against it; the renderer's `StudioApi` is derived from it, so a call
+ * with the wrong shape does not compile.
+ */
+import { z } from "zod";
+import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
+
+/** A method's declaration: the schema of its arguments and of its result. */
+export interface MethodSpec<A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+	args: A;
+	result: R;
+}
+
+const method = <A extends z.ZodType, R extends z.ZodType>(args: A, result: R): MethodSpec<A, R> => ({ args, result });
+
+const NoArgs = z.object({}).strict();
+
+/** Every method of the contract. Names are `area.verb`. */
+export const methods = {
+	"app.info": method(NoArgs, AppInfo),
+	"origins.list": method(NoArgs, z.array(Origin)),
+	"origins.create": method(z.object({ name: OriginName }).strict(), Origin),
+	"origins.rename": method(z.object({ id: OriginId, name: OriginName }).strict(), Origin),
+	"origins.delete": method(z.object({ id: OriginId }).strict(), z.object({ id: OriginId })),
+	"log.recent": method(
+		z.object({ level: LogLevel.optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
+		z.array(LogEntry),
+	),
+} as const satisfies Record<string, MethodSpec>;
+
+/** Every event the engine pushes to the renderer. */
+export const events = {
+	/** The full list of origins after any change. */
+	"origins.changed": z.object({ origins: z.array(Origin) }),
+	/** A batch of log lines (batched so a chatty engine does not flood the renderer). */
+	"log.entries": z.object({ entries: z.array(LogEntry) }),
+} as const satisfies Record<string, z.ZodType>;
+
+/** A method name of the contract. */
+export type MethodName = keyof typeof methods;
+/** The (input) arguments a method takes. */
+export type MethodArgs<M extends MethodName> = z.input<(typeof methods)[M]["args"]>;
+/** The arguments after validation, as the engine receives them. */
+export type ParsedArgs<M extends MethodName> = z.output<(typeof methods)[M]["args"]>;
+/** The result a method resolves with. */
+export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]["result"]>;
+/** An event name of the contract. */
+export type EventName = keyof typeof events;
+/** The payload of an event. */
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** True when `name` is a method of the contract (for validating untrusted input). */
+export function isMethodName(name: unknown): name is MethodName {
+	return typeof name === "string" && Object.hasOwn(methods, name);
+}
+
+/** True when `name` is an event of the contract. */
+export function isEventName(name: unknown): name is EventName {
+	return typeof name === "string" && Object.hasOwn(events, name);
+}
