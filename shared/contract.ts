@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
+import { SessionConnectArgs, SessionState, SessionStats } from "./sessions";
 
 /** A method's declaration: the schema of its arguments and of its result. */
 export interface MethodSpec<A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -26,6 +27,12 @@ export const methods = {
 	"origins.create": method(z.object({ name: OriginName }).strict(), Origin),
 	"origins.rename": method(z.object({ id: OriginId, name: OriginName }).strict(), Origin),
 	"origins.delete": method(z.object({ id: OriginId }).strict(), z.object({ id: OriginId })),
+	"sessions.connect": method(SessionConnectArgs, z.object({ id: z.string() })),
+	"sessions.list": method(NoArgs, z.array(SessionState)),
+	"sessions.close": method(z.object({ id: z.string().max(64) }).strict(), SessionState),
+	"sessions.remove": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
+	"sessions.stats": method(z.object({ id: z.string().max(64) }).strict(), SessionStats),
+	"sessions.wake": method(NoArgs, z.null()),
 	"log.recent": method(
 		z.object({ level: LogLevel.optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
 		z.array(LogEntry),
@@ -36,6 +43,12 @@ export const methods = {
 export const events = {
 	/** The full list of origins after any change. */
 	"origins.changed": z.object({ origins: z.array(Origin) }),
+	/** libmoq's status: epoch > 0 on (re)connect, 0 once on close, negative once on give-up. */
+	"sessions.status": z.object({ id: z.string(), code: z.number().int() }),
+	/** A session's live state changed. */
+	"sessions.state": z.object({ session: SessionState }),
+	/** A session was removed. */
+	"sessions.removed": z.object({ id: z.string() }),
 	/** A batch of log lines (batched so a chatty engine does not flood the renderer). */
 	"log.entries": z.object({ entries: z.array(LogEntry) }),
 } as const satisfies Record<string, z.ZodType>;

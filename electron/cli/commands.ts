@@ -2,7 +2,8 @@
  * Every `moq-studio` sub-command, in the order `--help` lists them.
  */
 import type { Command } from "./command";
+import { relayCommand } from "./relay";
 import { webCommand } from "./web";
 
 /** The registered sub-commands. */
-export const commands: readonly Command[] = [webCommand];
+export const commands: readonly Command[] = [relayCommand, webCommand];

@@ -9,7 +9,16 @@ import { EventBus } from "./events";
 import { Batcher } from "./batch";
 import { Logger } from "./log/logger";
 import { OriginRegistry } from "./origins/registry";
+import { startRelayWithFallback, type RelayHandle } from "./relay";
+import { SessionManager } from "./sessions/manager";
 import { APP_NAME, APP_VERSION } from "./version";
+
+/** Where the embedded relay listens; the studio's default connection. */
+export interface EmbeddedRelayOptions {
+	host?: string;
+	/** Preferred port (4443 by default); a free one is used when it is taken. */
+	port?: number;
+}
 
 /** What a host tells the engine about itself. */
 export interface StudioOptions {
@@ -17,7 +26,12 @@ export interface StudioOptions {
 	host: HostKind;
 	/** The shared logger; a fresh one when absent. */
 	logger?: Logger;
+	/** Start the embedded local relay (and a session to it) in `start()`; off when absent. */
+	embeddedRelay?: EmbeddedRelayOptions;
 }
+
+/** The embedded relay's default port, like moq-relay's. */
+export const EMBEDDED_RELAY_PORT = 4443;
 
 /** One running studio engine. */
 export class Studio {
@@ -27,15 +41,19 @@ export class Studio {
 	readonly events = new EventBus();
 	/** The origins the studio manages. */
 	readonly origins = new OriginRegistry();
+	/** The relay sessions. */
+	readonly sessions: SessionManager;
 	/** The contract's handlers, served by every host through `dispatch`. */
 	readonly handlers: Handlers;
 
-	readonly #host: HostKind;
+	readonly #options: StudioOptions;
 	readonly #cleanups: (() => void)[] = [];
+	#relay: RelayHandle | undefined;
 
 	constructor(options: StudioOptions) {
-		this.#host = options.host;
+		this.#options = options;
 		this.logger = options.logger ?? new Logger();
+		this.sessions = new SessionManager(this.origins, this.logger, this.events);
 
 		const logBatch = new Batcher<LogEntry>((entries) => this.events.emit("log.entries", { entries }));
 		this.#cleanups.push(this.logger.addSink((e) => logBatch.push(e)));
@@ -45,9 +63,9 @@ export class Studio {
 			"app.info": () => ({
 				name: APP_NAME,
 				version: APP_VERSION,
-				host: this.#host,
+				host: options.host,
 				platform: platform(),
-				embeddedRelayUrl: null,
+				embeddedRelayUrl: this.#relay?.url ?? null,
 			}),
 			"origins.list": () => this.origins.list(),
 			"origins.create": ({ name }) => this.origins.create(name),
@@ -56,12 +74,50 @@ export class Studio {
 				this.origins.delete(id);
 				return { id };
 			},
+			"sessions.connect": (args) => ({ id: this.sessions.connect(args) }),
+			"sessions.list": () => this.sessions.list(),
+			"sessions.close": ({ id }) => this.sessions.close(id),
+			"sessions.remove": async ({ id }) => {
+				await this.sessions.remove(id);
+				return { id };
+			},
+			"sessions.stats": ({ id }) => this.sessions.stats(id),
+			"sessions.wake": () => {
+				this.sessions.wake();
+				return null;
+			},
 			"log.recent": ({ level, limit }) => this.logger.recent(level, limit),
 		};
+	}
+
+	/** The embedded relay, when it runs. */
+	get embeddedRelay(): RelayHandle | undefined {
+		return this.#relay;
+	}
+
+	/**
+	 * Starts what the options ask for: the embedded relay on loopback, and a default origin
+	 * ("studio") published to and consumed from it, so a fresh install can go live and monitor
+	 * with no server.
+	 */
+	async start(): Promise<void> {
+		const embedded = this.#options.embeddedRelay;
+		if (!embedded || this.#relay) return;
+		const log = this.logger.scope("relay");
+		this.#relay = await startRelayWithFallback({
+			host: embedded.host ?? "127.0.0.1",
+			port: embedded.port ?? EMBEDDED_RELAY_PORT,
+			log: (level, message) => log[level](message),
+		});
+		const origin = this.origins.list().find((o) => o.name === "studio") ?? this.origins.create("studio");
+		this.sessions.connect({ url: this.#relay.url, publishOrigin: origin.id, consumeOrigin: origin.id });
 	}
 
 	/** Stops everything the engine started; safe to call twice. */
 	async close(): Promise<void> {
 		for (const c of this.#cleanups.splice(0)) c();
+		await this.sessions.closeAll();
+		await this.#relay?.close();
+		this.#relay = undefined;
 	}
 }

@@ -7,15 +7,27 @@
 import { randomUUID } from "node:crypto";
 import type { Origin } from "../../../shared/models";
 import { StudioError } from "../../../shared/errors";
+import type { OriginBroadcast } from "./broadcast";
 
 /** Called after every change with the full, ordered list. */
 export type OriginsListener = (origins: Origin[]) => void;
+
+/** A broadcast entering (`active`) or leaving an origin. */
+export interface OriginEvent {
+	originId: string;
+	broadcast: OriginBroadcast;
+	active: boolean;
+}
+
+/** Receives an origin's announcements. */
+export type OriginWatcher = (event: OriginEvent) => void;
 
 interface Entry {
 	id: string;
 	name: string;
 	createdAt: number;
-	broadcasts: Set<string>;
+	broadcasts: Map<string, OriginBroadcast>;
+	watchers: Set<OriginWatcher>;
 }
 
 /** Create, list, rename and delete origins; names are unique ignoring case. */
@@ -36,7 +48,7 @@ export class OriginRegistry {
 	/** Creates an origin; ALREADY_EXISTS when the name is taken. */
 	create(name: string): Origin {
 		this.#assertFreeName(name);
-		const entry: Entry = { id: randomUUID(), name, createdAt: Date.now(), broadcasts: new Set() };
+		const entry: Entry = { id: randomUUID(), name, createdAt: Date.now(), broadcasts: new Map(), watchers: new Set() };
 		this.#entries.set(entry.id, entry);
 		this.#changed();
 		return toModel(entry);
@@ -51,11 +63,63 @@ export class OriginRegistry {
 		return toModel(entry);
 	}
 
-	/** Deletes an origin; NOT_FOUND for an unknown id. */
+	/** Deletes an origin, unannouncing its broadcasts to its watchers; NOT_FOUND for an unknown id. */
 	delete(id: string): void {
-		this.#require(id);
+		const entry = this.#require(id);
+		for (const b of entry.broadcasts.values()) this.#notify(entry, b, false);
+		entry.watchers.clear();
 		this.#entries.delete(id);
 		this.#changed();
+	}
+
+	/** True when `id` names an origin. */
+	has(id: string): boolean {
+		return this.#entries.has(id);
+	}
+
+	/**
+	 * Puts a broadcast into an origin and announces it to the origin's watchers. ALREADY_EXISTS
+	 * when another live broadcast holds the path; the broadcast leaves by itself when it ends.
+	 */
+	addBroadcast(originId: string, broadcast: OriginBroadcast): void {
+		const entry = this.#require(originId);
+		const existing = entry.broadcasts.get(broadcast.path);
+		if (existing && !existing.ended) {
+			throw new StudioError("ALREADY_EXISTS", `origin ${JSON.stringify(entry.name)} already has a broadcast at ${JSON.stringify(broadcast.path)}`);
+		}
+		entry.broadcasts.set(broadcast.path, broadcast);
+		this.#notify(entry, broadcast, true);
+		this.#changed();
+		void broadcast.done.then(() => this.removeBroadcast(originId, broadcast));
+	}
+
+	/** Takes `broadcast` out of its origin (if it is still there) and unannounces it. */
+	removeBroadcast(originId: string, broadcast: OriginBroadcast): void {
+		const entry = this.#entries.get(originId);
+		if (!entry || entry.broadcasts.get(broadcast.path) !== broadcast) return;
+		entry.broadcasts.delete(broadcast.path);
+		this.#notify(entry, broadcast, false);
+		this.#changed();
+	}
+
+	/** The live broadcast at `path` in an origin, or undefined. */
+	broadcast(originId: string, path: string): OriginBroadcast | undefined {
+		return this.#require(originId).broadcasts.get(path);
+	}
+
+	/**
+	 * Follows an origin's announcements: first every current broadcast as active, then changes.
+	 * NOT_FOUND for an unknown origin. Returns the unsubscribe function.
+	 */
+	watch(originId: string, watcher: OriginWatcher): () => void {
+		const entry = this.#require(originId);
+		entry.watchers.add(watcher);
+		for (const broadcast of [...entry.broadcasts.values()]) safeCall(watcher, { originId, broadcast, active: true });
+		return () => entry.watchers.delete(watcher);
+	}
+
+	#notify(entry: Entry, broadcast: OriginBroadcast, active: boolean): void {
+		for (const w of [...entry.watchers]) safeCall(w, { originId: entry.id, broadcast, active });
 	}
 
 	/** Subscribes to changes; returns the unsubscribe function. */
@@ -86,5 +150,13 @@ export class OriginRegistry {
 }
 
 function toModel(e: Entry): Origin {
-	return { id: e.id, name: e.name, createdAt: e.createdAt, broadcasts: [...e.broadcasts].sort() };
+	return { id: e.id, name: e.name, createdAt: e.createdAt, broadcasts: [...e.broadcasts.keys()].sort() };
+}
+
+function safeCall(watcher: OriginWatcher, event: OriginEvent): void {
+	try {
+		watcher(event);
+	} catch {
+		// A failing watcher (one session) must not stop the origin from reaching the others.
+	}
 }

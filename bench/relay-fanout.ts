@@ -1,0 +1,293 @@
+/**
+ * Relay fan-out benchmark: one 6 Mb/s, 30 fps publisher (25 KB frames, 30-frame groups) to
+ * N = 1, 8, 32 subscribers for ~5 s each, through the relay in a child process.
+ *
+ * Reports delivered frames (must be 100%), publish-to-receive latency p50/p99, and the relay
+ * process's CPU. Latency is also printed as a ratio against a floor measured in the same run:
+ * the same frames carried between plain WebSockets by a minimal byte forwarder (also a child
+ * process), so noisy neighbours on a 2-core machine affect both sides alike. Runs the relay
+ * twice: with @moq/qmux's default flow-control windows and with the relay's tuned ones.
+ *
+ * Run: npx esbuild bench/relay-fanout.ts --bundle --platform=node --format=esm \
+ *        --packages=external --outfile=out/bench/relay-fanout.mjs && node out/bench/relay-fanout.mjs
+ * Env: BENCH_SECONDS (default 5), BENCH_N (default "1,8,32").
+ */
+import "../electron/engine/polyfill";
+import { type ChildProcess, fork } from "node:child_process";
+import * as Moq from "@moq/net";
+import { WebSocket, WebSocketServer } from "ws";
+import { startRelay } from "../electron/engine/relay";
+
+const FRAME_BYTES = 25_000;
+const FPS = 30;
+const GOP = 30;
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const COUNTS = (process.env.BENCH_N ?? "1,8,32").split(",").map(Number);
+
+type Variant = "floor" | "relay-default" | "relay-tuned";
+type ToChild = { cmd: "cpu-start" } | { cmd: "cpu-end" } | { cmd: "exit" };
+type FromChild = { url: string } | { cpuMs: number; wallMs: number };
+
+// ---------------------------------------------------------------- child side
+
+async function runChild(variant: Variant): Promise<void> {
+	let url: string;
+	if (variant === "floor") url = await startForwarder();
+	else {
+		const relay = await startRelay({
+			host: "127.0.0.1",
+			port: 0,
+			// The library defaults: 1 MiB / 256 KiB windows and a 64 KiB send buffer.
+			...(variant === "relay-default" ? { qmux: {}, sendBufferBytes: 64 * 1024 } : {}),
+		});
+		url = relay.url;
+	}
+	const send = (m: FromChild) => process.send?.(m);
+	send({ url });
+	let cpu = process.cpuUsage();
+	let wall = performance.now();
+	process.on("message", (m: ToChild) => {
+		if (m.cmd === "cpu-start") {
+			cpu = process.cpuUsage();
+			wall = performance.now();
+		} else if (m.cmd === "cpu-end") {
+			const d = process.cpuUsage(cpu);
+			send({ cpuMs: (d.user + d.system) / 1000, wallMs: performance.now() - wall });
+		} else process.exit(0);
+	});
+}
+
+/** The floor: forwards every binary message from the /pub socket to every /sub socket. */
+async function startForwarder(): Promise<string> {
+	const wss = new WebSocketServer({ host: "127.0.0.1", port: 0, perMessageDeflate: false });
+	const subs = new Set<WebSocket>();
+	wss.on("connection", (ws, req) => {
+		if (req.url === "/pub") ws.on("message", (data) => {
+			for (const s of subs) s.send(data as Buffer);
+		});
+		else {
+			subs.add(ws);
+			ws.on("close", () => subs.delete(ws));
+		}
+	});
+	await new Promise((r) => wss.once("listening", r));
+	const addr = wss.address();
+	return `ws://127.0.0.1:${typeof addr === "object" && addr !== null ? addr.port : 0}`;
+}
+
+// ---------------------------------------------------------------- parent side
+
+interface Child {
+	proc: ChildProcess;
+	url: string;
+	request(cmd: ToChild): void;
+	cpu(): Promise<{ cpuMs: number; wallMs: number }>;
+}
+
+async function spawnChild(variant: Variant): Promise<Child> {
+	const proc = fork(process.argv[1] ?? "", ["--child", variant], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+	const url = await new Promise<string>((resolve) => proc.once("message", (m: FromChild) => "url" in m && resolve(m.url)));
+	return {
+		proc,
+		url,
+		request: (cmd) => proc.send(cmd),
+		cpu: () =>
+			new Promise((resolve) => {
+				proc.once("message", (m: FromChild) => "cpuMs" in m && resolve(m));
+				proc.send({ cmd: "cpu-end" } satisfies ToChild);
+			}),
+	};
+}
+
+function makeFrame(index: number): Uint8Array {
+	const frame = new Uint8Array(FRAME_BYTES);
+	const view = new DataView(frame.buffer);
+	view.setFloat64(0, performance.now());
+	view.setUint32(8, index);
+	return frame;
+}
+
+function readFrame(payload: Uint8Array): { sent: number; index: number } {
+	const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+	return { sent: view.getFloat64(0), index: view.getUint32(8) };
+}
+
+/** Per-subscriber receive log: frame index -> latency ms. */
+type Receipts = Map<number, number>;
+
+interface Transport {
+	subscribe(): Promise<Receipts>;
+	publish(index: number): void;
+	close(): void;
+}
+
+async function moqTransport(url: string, n: number): Promise<Transport> {
+	const pub = await Moq.Connection.connect(new URL(url), { websocket: { delay: 0 } });
+	const broadcast = new Moq.Broadcast.Producer();
+	const track = broadcast.createTrack("video");
+	pub.publish(Moq.Path.from("bench"), broadcast);
+	const conns: Moq.Connection.Established[] = [pub];
+	let group: Moq.Group.Producer | undefined;
+	return {
+		async subscribe() {
+			const conn = await Moq.Connection.connect(new URL(url), { websocket: { delay: 0 } });
+			conns.push(conn);
+			const sub = conn.consume(Moq.Path.from("bench")).subscribe("video");
+			const receipts: Receipts = new Map();
+			void (async () => {
+				for (let g = await sub.recvGroup(); g; g = await sub.recvGroup()) {
+					const grp = g;
+					void (async () => {
+						for (let f = await grp.readFrame().catch(() => undefined); f; f = await grp.readFrame().catch(() => undefined)) {
+							const { sent, index } = readFrame(f.payload);
+							receipts.set(index, performance.now() - sent);
+						}
+					})();
+				}
+			})().catch(() => {});
+			return receipts;
+		},
+		publish(index) {
+			if (index % GOP === 0) {
+				group?.close();
+				group = track.appendGroup();
+			}
+			group?.writeFrame({ payload: makeFrame(index), timestamp: Moq.Time.Timestamp.now() });
+		},
+		close() {
+			group?.close();
+			for (const c of conns) c.close();
+		},
+	};
+	void n;
+}
+
+async function floorTransport(url: string): Promise<Transport> {
+	const open = (path: string) =>
+		new Promise<WebSocket>((resolve, reject) => {
+			const ws = new WebSocket(url + path, { perMessageDeflate: false });
+			ws.once("open", () => resolve(ws));
+			ws.once("error", reject);
+		});
+	const pub = await open("/pub");
+	const socks: WebSocket[] = [pub];
+	return {
+		async subscribe() {
+			const ws = await open("/sub");
+			socks.push(ws);
+			const receipts: Receipts = new Map();
+			ws.on("message", (data: Buffer) => {
+				const { sent, index } = readFrame(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+				receipts.set(index, performance.now() - sent);
+			});
+			return receipts;
+		},
+		publish(index) {
+			pub.send(makeFrame(index));
+		},
+		close() {
+			for (const s of socks) s.terminate();
+		},
+	};
+}
+
+function percentile(sorted: number[], p: number): number {
+	if (sorted.length === 0) return Number.NaN;
+	return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+
+interface Result {
+	variant: Variant;
+	n: number;
+	delivered: number;
+	expected: number;
+	p50: number;
+	p99: number;
+	cpuPct: number;
+}
+
+async function measure(variant: Variant, n: number): Promise<Result> {
+	const child = await spawnChild(variant);
+	const transport = variant === "floor" ? await floorTransport(child.url) : await moqTransport(child.url, n);
+	const receipts: Receipts[] = [];
+	for (let i = 0; i < n; i++) receipts.push(await transport.subscribe());
+	// Warm up for one group so every subscription is live end to end, then measure whole groups.
+	let index = 0;
+	const tick = () => transport.publish(index++);
+	let timer = setInterval(tick, 1000 / FPS);
+	const deadline = Date.now() + 10_000;
+	while (receipts.some((r) => r.size === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+	clearInterval(timer);
+	const start = Math.ceil((index + 1) / GOP) * GOP;
+	while (index < start) tick();
+	const frames = Math.round((SECONDS * FPS) / GOP) * GOP;
+	child.request({ cmd: "cpu-start" });
+	// Pace against the clock rather than trusting setInterval drift.
+	const t0 = performance.now();
+	await new Promise<void>((resolve) => {
+		timer = setInterval(() => {
+			const due = start + Math.min(frames, Math.floor(((performance.now() - t0) / 1000) * FPS) + 1);
+			while (index < due) tick();
+			if (index >= start + frames) {
+				clearInterval(timer);
+				resolve();
+			}
+		}, 5);
+	});
+	await new Promise((r) => setTimeout(r, 1000)); // drain
+	const cpu = await child.cpu();
+	const latencies: number[] = [];
+	let delivered = 0;
+	for (const r of receipts) {
+		for (let i = start; i < start + frames; i++) {
+			const l = r.get(i);
+			if (l !== undefined) {
+				delivered++;
+				latencies.push(l);
+			}
+		}
+	}
+	latencies.sort((a, b) => a - b);
+	transport.close();
+	child.request({ cmd: "exit" });
+	await new Promise((r) => child.proc.once("exit", r));
+	return {
+		variant,
+		n,
+		delivered,
+		expected: frames * n,
+		p50: percentile(latencies, 50),
+		p99: percentile(latencies, 99),
+		cpuPct: (cpu.cpuMs / cpu.wallMs) * 100,
+	};
+}
+
+async function main(): Promise<void> {
+	// @moq/net logs every subscription at debug level; keep the report readable.
+	for (const level of ["debug", "info", "warn", "log"] as const) console[level] = () => {};
+	const print = (line: string) => process.stdout.write(`${line}\n`);
+	print(`relay fan-out: ${FRAME_BYTES} B frames, ${FPS} fps (${((FRAME_BYTES * 8 * FPS) / 1e6).toFixed(1)} Mb/s), GOP ${GOP}, ${SECONDS} s per run`);
+	print("variant        N   delivered        p50 ms  p99 ms  p50/floor p99/floor  server CPU");
+	for (const n of COUNTS) {
+		const floor = await measure("floor", n);
+		for (const r of [floor, await measure("relay-default", n), await measure("relay-tuned", n)]) {
+			const pct = ((100 * r.delivered) / r.expected).toFixed(1);
+			print(
+				`${r.variant.padEnd(14)} ${String(r.n).padStart(2)}  ${`${r.delivered}/${r.expected}`.padStart(11)} ${pct.padStart(5)}%` +
+					`  ${r.p50.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}` +
+					`  ${(r.p50 / floor.p50).toFixed(2).padStart(8)}x ${(r.p99 / floor.p99).toFixed(2).padStart(8)}x  ${r.cpuPct.toFixed(1).padStart(6)}%`,
+			);
+		}
+	}
+}
+
+const childIndex = process.argv.indexOf("--child");
+if (childIndex >= 0) void runChild(process.argv[childIndex + 1] as Variant);
+else
+	main().then(
+		() => process.exit(0),
+		(err: unknown) => {
+			process.stderr.write(`${String(err)}\n`);
+			process.exit(1);
+		},
+	);

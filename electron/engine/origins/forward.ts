@@ -1,0 +1,95 @@
+/**
+ * Serves an origin's broadcast on one connection.
+ *
+ * `@moq/net` closes a published producer together with its connection, while origins must
+ * outlive connections (DESIGN.md §4). So every connection epoch gets a fresh producer whose track
+ * requests are answered from the long-lived source: each request subscribes to the source (its
+ * own cursor, sharing the source's one upstream subscription) and pipes groups and frames across.
+ */
+import * as Moq from "@moq/net";
+import type { OriginBroadcast } from "./broadcast";
+
+/** Counters a served broadcast updates as frames leave. */
+export interface ServeCounters {
+	frames: number;
+	bytes: number;
+	groups: number;
+	/** Track subscriptions currently being served. */
+	subscribers: number;
+}
+
+/** A per-connection producer serving `source`, and its counters. Close the producer to stop. */
+export function serveBroadcast(source: OriginBroadcast): { producer: Moq.Broadcast.Producer; counters: ServeCounters } {
+	const producer = new Moq.Broadcast.Producer();
+	const counters: ServeCounters = { frames: 0, bytes: 0, groups: 0, subscribers: 0 };
+	const reader = source.consume();
+	void (async () => {
+		try {
+			for (;;) {
+				const request = await producer.requested();
+				if (!request) break;
+				void forwardTrack(reader, request, counters);
+			}
+		} catch {
+			// The producer closed with an error (its connection died): nothing left to serve.
+		} finally {
+			reader.close();
+		}
+	})();
+	// The source ending ends this epoch's copy too, which unannounces it on the connection.
+	void source.done.then(() => producer.close());
+	return { producer, counters };
+}
+
+async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.Request, counters: ServeCounters): Promise<void> {
+	let upstream: Moq.Track.Subscriber;
+	try {
+		upstream = reader.subscribe(request.name, request.subscription);
+	} catch (err) {
+		request.reject(err instanceof Error ? err : new Error(String(err)));
+		return;
+	}
+	let out: Moq.Track.Producer;
+	try {
+		out = request.accept(await upstream.info());
+	} catch (err) {
+		upstream.close();
+		request.reject(err instanceof Error ? err : new Error(String(err)));
+		return;
+	}
+	counters.subscribers++;
+	void Promise.resolve(out.closed).then(() => upstream.close());
+	try {
+		for (;;) {
+			const group = await upstream.recvGroup();
+			if (!group) break;
+			const copy = new Moq.Group.Producer(group.sequence);
+			out.writeGroup(copy);
+			counters.groups++;
+			void pipeGroup(group, copy, counters);
+		}
+		out.close();
+	} catch (err) {
+		out.close(err instanceof Error ? err : undefined);
+	} finally {
+		counters.subscribers--;
+		upstream.close();
+	}
+}
+
+async function pipeGroup(group: Moq.Group.Consumer, copy: Moq.Group.Producer, counters: ServeCounters): Promise<void> {
+	try {
+		for (;;) {
+			const frame = await group.readFrame();
+			if (!frame) break;
+			copy.writeFrame(frame);
+			counters.frames++;
+			counters.bytes += frame.payload.byteLength;
+		}
+		copy.close();
+	} catch (err) {
+		copy.close(err instanceof Error ? err : undefined);
+	} finally {
+		group.close();
+	}
+}

@@ -1,0 +1,120 @@
+/**
+ * Relay configuration: limits, timeouts and QMux tuning, with the defaults the studio uses.
+ */
+import type { Config as QmuxConfig } from "@moq/qmux";
+import { StudioError } from "../../../shared/errors";
+import type { RelayLog } from "./log";
+
+/** Hard limits that protect the relay from one client; exceeding one closes that client only. */
+export interface RelayLimits {
+	/** Concurrent sessions (including handshakes in progress); more are refused with HTTP 503. */
+	maxSessions: number;
+	/** Broadcasts routed at once across all publishers; a session announcing more is closed (LIMIT). */
+	maxBroadcasts: number;
+	/** Largest frame payload in bytes the relay forwards; a publisher sending more is closed (LIMIT). */
+	maxFrameBytes: number;
+	/** Longest broadcast path in UTF-8 bytes, root included; longer announcements close the session. */
+	maxPathLength: number;
+}
+
+/** Defaults sized for a desktop studio: generous for media, small enough to bound memory. */
+export const DEFAULT_LIMITS: Readonly<RelayLimits> = {
+	maxSessions: 256,
+	maxBroadcasts: 1024,
+	maxFrameBytes: 8 * 1024 * 1024,
+	maxPathLength: 1024,
+};
+
+/**
+ * QMux receive windows the relay advertises. The library defaults (1 MiB per connection,
+ * 256 KiB per stream) cap a publisher near 5-11 MB/s on loopback because the sender stalls
+ * waiting for MAX_DATA; these let a few 25 KB-frame video groups stay in flight per stream
+ * while bounding what one hostile session can make us buffer (maxData).
+ */
+export const DEFAULT_QMUX_CONFIG: Readonly<QmuxConfig> = {
+	maxData: 16n * 1024n * 1024n,
+	maxStreamDataBidiLocal: 4n * 1024n * 1024n,
+	maxStreamDataBidiRemote: 4n * 1024n * 1024n,
+	maxStreamDataUni: 4n * 1024n * 1024n,
+	// One uni stream per group and one bidi per subscription: allow many tracks and groups in flight.
+	maxStreamsBidi: 1000n,
+	maxStreamsUni: 1000n,
+};
+
+/** Send-buffer high-water mark (bytes) per session: more than one video frame so writes batch. */
+export const DEFAULT_SEND_BUFFER_BYTES = 1024 * 1024;
+
+/** Options for {@link startRelay}. */
+export interface RelayOptions {
+	/** Address to bind; default `127.0.0.1`. Non-loopback addresses require `jwtKey`. */
+	host?: string;
+	/** Port to bind; default 4443. 0 picks a free port. */
+	port?: number;
+	/** HMAC secret for `?jwt=` tokens (see `loadJwtKey`). Without it only loopback clients are served, anonymously. */
+	jwtKey?: Uint8Array;
+	/** Overrides for {@link DEFAULT_LIMITS}. */
+	limits?: Partial<RelayLimits>;
+	/** Where log lines go; default silent. */
+	log?: RelayLog;
+	/**
+	 * How long a route survives its publisher's session dropping, waiting for a reconnect under the
+	 * same path to take it over (subscribers keep their subscriptions). Default 5000 ms; an
+	 * explicit unannounce ends the route at once.
+	 */
+	publisherGraceMs?: number;
+	/** Time allowed for the WebSocket/QMux/SETUP handshake; default 10000 ms. */
+	handshakeTimeoutMs?: number;
+	/** QMux windows; `undefined` uses {@link DEFAULT_QMUX_CONFIG}, `{}` the library defaults. */
+	qmux?: QmuxConfig;
+	/** Send-buffer high-water mark per session; default {@link DEFAULT_SEND_BUFFER_BYTES}. */
+	sendBufferBytes?: number;
+}
+
+/** Options with every default filled in. */
+export interface ResolvedRelayOptions {
+	host: string;
+	port: number;
+	jwtKey: Uint8Array | undefined;
+	limits: RelayLimits;
+	log: RelayLog;
+	publisherGraceMs: number;
+	handshakeTimeoutMs: number;
+	qmux: QmuxConfig;
+	sendBufferBytes: number;
+}
+
+function positiveInt(name: string, value: number): number {
+	if (!Number.isInteger(value) || value <= 0) {
+		throw new StudioError("INVALID_ARGUMENT", `relay option ${name} must be a positive integer, got ${value}`);
+	}
+	return value;
+}
+
+/** Fills defaults and validates; throws INVALID_ARGUMENT naming the bad option. */
+export function resolveOptions(opts: RelayOptions, log: RelayLog): ResolvedRelayOptions {
+	const port = opts.port ?? 4443;
+	if (!Number.isInteger(port) || port < 0 || port > 65535) {
+		throw new StudioError("INVALID_ARGUMENT", `relay port must be 0-65535, got ${port}`);
+	}
+	if (opts.jwtKey !== undefined && opts.jwtKey.byteLength === 0) {
+		throw new StudioError("INVALID_ARGUMENT", "the relay's JWT key is empty");
+	}
+	const merged = { ...DEFAULT_LIMITS, ...opts.limits };
+	const limits: RelayLimits = {
+		maxSessions: positiveInt("maxSessions", merged.maxSessions),
+		maxBroadcasts: positiveInt("maxBroadcasts", merged.maxBroadcasts),
+		maxFrameBytes: positiveInt("maxFrameBytes", merged.maxFrameBytes),
+		maxPathLength: positiveInt("maxPathLength", merged.maxPathLength),
+	};
+	return {
+		host: opts.host ?? "127.0.0.1",
+		port,
+		jwtKey: opts.jwtKey,
+		limits,
+		log,
+		publisherGraceMs: Math.max(0, opts.publisherGraceMs ?? 5000),
+		handshakeTimeoutMs: positiveInt("handshakeTimeoutMs", opts.handshakeTimeoutMs ?? 10_000),
+		qmux: opts.qmux ?? { ...DEFAULT_QMUX_CONFIG },
+		sendBufferBytes: positiveInt("sendBufferBytes", opts.sendBufferBytes ?? DEFAULT_SEND_BUFFER_BYTES),
+	};
+}

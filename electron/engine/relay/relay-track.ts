@@ -1,0 +1,283 @@
+/**
+ * One track of a routed broadcast: a single upstream subscription fanned out to every
+ * downstream subscriber.
+ *
+ * The relay owns a `Track.Producer` per track and inserts it into the route's broadcast, so every
+ * downstream subscription after the first is a plain library subscriber of that producer (zero
+ * copy; late joiners start at its latest group because the library's publisher does
+ * `startAt(latest())`). Requests that arrived before the producer existed are fed by a small
+ * per-request forwarder. The producer outlives upstream generations: when a publisher reconnects,
+ * the new upstream feeds the same producer, with group sequences shifted so they keep increasing
+ * (subscribers skip sequences at or below the last one they read).
+ */
+import * as Moq from "@moq/net";
+import type { RelayLog } from "./log";
+import type { ForwardCounters, Upstream } from "./upstream";
+
+/** How long a track with no downstream subscriber keeps its upstream before tearing it down. */
+const IDLE_MS = 2000;
+/** Bound on resolving a track's info upstream (the library's own subscribe timeout is 10 s). */
+const INFO_TIMEOUT_MS = 10_000;
+
+/** What a track needs from its route. */
+export interface TrackHost {
+	/** The live upstream, waiting through a grace period; rejects when the route ends. */
+	upstream(): Promise<Upstream>;
+	/** The current upstream, if the route is live. */
+	current(): Upstream | undefined;
+	/** Makes the producer reachable to later downstream subscriptions. */
+	insert(producer: Moq.Track.Producer): void;
+	/** Removes this track from the route (idle or ended). */
+	removed(track: RelayTrack, producer: Moq.Track.Producer | undefined): void;
+	readonly maxFrameBytes: number;
+	readonly counters: ForwardCounters;
+	readonly log: RelayLog;
+}
+
+function timeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const expired = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(message)), ms);
+	});
+	return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+/** A relayed track. Every method is safe to call in any state; none throws. */
+export class RelayTrack {
+	/** The track name. */
+	readonly name: string;
+	readonly #host: TrackHost;
+	readonly #ready: Promise<Moq.Track.Producer>;
+	#producer: Moq.Track.Producer | undefined;
+	#upstream: Moq.Track.Subscriber | undefined;
+	#closed = false;
+	// Sequence mapping for the current generation; see #map.
+	#next = 0;
+	#floor = 0;
+	#offset: number | undefined;
+
+	constructor(name: string, host: TrackHost) {
+		this.name = name;
+		this.#host = host;
+		this.#ready = this.#resolve();
+		// Callers observe failures through serve(); a track that cannot resolve is forgotten so the
+		// next request retries from scratch.
+		this.#ready.catch(() => {
+			this.#closed = true;
+			this.#host.removed(this, undefined);
+		});
+	}
+
+	/** True while an upstream subscription is open (what `stats().upstreamSubscriptions` counts). */
+	get upstreamActive(): boolean {
+		return this.#upstream !== undefined;
+	}
+
+	/** The shared producer once resolved (what views insert), else `undefined`. */
+	get producer(): Moq.Track.Producer | undefined {
+		return this.#closed ? undefined : this.#producer;
+	}
+
+	/** True once closed; the route then creates a fresh track on the next request. */
+	get closed(): boolean {
+		return this.#closed;
+	}
+
+	async #resolve(): Promise<Moq.Track.Producer> {
+		const up = await this.#host.upstream();
+		const sub = up.broadcast.subscribe(this.name, {});
+		let info: Moq.Track.Info;
+		try {
+			info = await timeout(sub.info(), INFO_TIMEOUT_MS, `track ${this.name} did not answer upstream`);
+		} catch (err) {
+			sub.close();
+			throw err;
+		}
+		if (this.#closed) {
+			sub.close();
+			throw new Error("track closed");
+		}
+		const producer = new Moq.Track.Producer(this.name).accept(info);
+		this.#producer = producer;
+		this.#host.insert(producer);
+		this.#pump(up, sub);
+		// The route may have switched generation while we resolved info.
+		const current = this.#host.current();
+		if (current !== undefined && current !== up) this.attach(current);
+		void this.#watchDemand(producer);
+		return producer;
+	}
+
+	/**
+	 * Answers a downstream request that reached the route before the shared producer existed
+	 * (or a TRACK_INFO probe): accepts it with the upstream's info and forwards groups into it
+	 * until its subscriber leaves. Rejects the request if the track cannot be resolved.
+	 */
+	async serve(request: Moq.Track.Request): Promise<void> {
+		let shared: Moq.Track.Producer;
+		let info: Moq.Track.Info;
+		try {
+			shared = await this.#ready;
+			info = await shared.info();
+		} catch (err) {
+			request.reject(err instanceof Error ? err : new Error(String(err)));
+			return;
+		}
+		const out = request.accept(info);
+		// A TRACK_INFO probe has no subscriber and closes itself; nothing to forward.
+		if (!out.used.peek()) return;
+		const sub = shared.subscribe({});
+		const latest = sub.latest();
+		if (latest !== undefined) sub.startAt(latest);
+		const stop = Promise.race([out.unused(), out.closed.then(() => undefined)]).then(() => undefined);
+		try {
+			for (;;) {
+				const next = sub.recvGroup();
+				const group = await Promise.race([next, stop]);
+				if (!group) {
+					void next.then((g) => g?.close()).catch(() => {});
+					break;
+				}
+				void this.#copyInto(out, group);
+			}
+		} catch {
+			// The shared track ended with an error; end this request too.
+		} finally {
+			sub.close();
+			out.close();
+		}
+	}
+
+	async #copyInto(out: Moq.Track.Producer, group: Moq.Group.Consumer): Promise<void> {
+		const copy = new Moq.Group.Producer(group.sequence);
+		try {
+			out.writeGroup(copy);
+			for (let frame = await group.readFrame(); frame; frame = await group.readFrame()) copy.writeFrame(frame);
+		} catch {
+			// Closed under us: the subscriber left or the track ended.
+		} finally {
+			copy.close();
+			group.close();
+		}
+	}
+
+	/** Feeds the shared producer from a new upstream generation (a publisher took the route over). */
+	attach(up: Upstream): void {
+		if (this.#closed || this.#producer === undefined) return;
+		const sub = up.broadcast.subscribe(this.name, {});
+		this.#pump(up, sub);
+	}
+
+	/** Drops the upstream subscription but keeps downstream subscribers waiting for a new generation. */
+	detach(): void {
+		const sub = this.#upstream;
+		this.#upstream = undefined;
+		if (sub) {
+			this.#host.counters.upstreamSubscriptions--;
+			sub.close();
+		}
+	}
+
+	/** Ends the track for everyone: downstream subscriptions finish, the upstream is released. */
+	close(abort?: Error): void {
+		if (this.#closed) return;
+		this.#closed = true;
+		this.detach();
+		this.#producer?.close(abort);
+		this.#host.removed(this, this.#producer);
+	}
+
+	#pump(up: Upstream, sub: Moq.Track.Subscriber): void {
+		this.detach();
+		this.#upstream = sub;
+		this.#host.counters.upstreamSubscriptions++;
+		// A new generation restarts the sequence mapping at the next free relay sequence.
+		this.#offset = undefined;
+		this.#floor = this.#next;
+		void this.#run(up, sub);
+	}
+
+	async #run(up: Upstream, sub: Moq.Track.Subscriber): Promise<void> {
+		let end: Error | undefined;
+		try {
+			for (let group = await sub.recvGroup(); group; group = await sub.recvGroup()) {
+				if (this.#upstream !== sub) {
+					group.close();
+					return;
+				}
+				void this.#forward(up, group);
+			}
+		} catch (err) {
+			end = err instanceof Error ? err : new Error(String(err));
+		}
+		if (this.#upstream !== sub) return;
+		// Let a session close that caused this end be noticed first: a lost publisher keeps the
+		// track waiting for a takeover, while a track the live publisher ended ends downstream too.
+		await new Promise((resolve) => setTimeout(resolve, 20));
+		if (this.#upstream !== sub) return;
+		if (this.#host.current() === up && up.alive()) {
+			this.#host.log("debug", `track ${this.name} ended upstream${end ? `: ${end.message}` : ""}`);
+			this.close(end);
+		} else {
+			this.detach();
+		}
+	}
+
+	// Maps an upstream sequence into the relay's numbering. Generation 1 keeps the publisher's
+	// numbers; a later generation is shifted so its first group lands at the next free sequence,
+	// and stragglers below that are dropped rather than colliding with the previous generation.
+	#map(sequence: number): number | undefined {
+		if (this.#offset === undefined) this.#offset = Math.max(0, this.#floor - sequence);
+		const mapped = sequence + this.#offset;
+		return mapped < this.#floor ? undefined : mapped;
+	}
+
+	async #forward(up: Upstream, group: Moq.Group.Consumer): Promise<void> {
+		const producer = this.#producer;
+		const sequence = this.#map(group.sequence);
+		if (producer === undefined || sequence === undefined) {
+			group.close();
+			return;
+		}
+		const copy = new Moq.Group.Producer(sequence);
+		try {
+			producer.writeGroup(copy);
+		} catch {
+			group.close();
+			return;
+		}
+		this.#next = Math.max(this.#next, sequence + 1);
+		const counters = this.#host.counters;
+		counters.groups++;
+		try {
+			for (let frame = await group.readFrame(); frame; frame = await group.readFrame()) {
+				if (frame.payload.byteLength > this.#host.maxFrameBytes) {
+					up.fail("LIMIT", `frame of ${frame.payload.byteLength} bytes exceeds the relay limit of ${this.#host.maxFrameBytes}`);
+					break;
+				}
+				copy.writeFrame(frame);
+				counters.frames++;
+				counters.bytes += frame.payload.byteLength;
+			}
+		} catch {
+			// Upstream group reset (publisher gone or skipped it): deliver what arrived, cleanly.
+		} finally {
+			copy.close();
+			group.close();
+		}
+	}
+
+	async #watchDemand(producer: Moq.Track.Producer): Promise<void> {
+		// Give the request that created the track time to attach its subscriber.
+		await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+		while (!this.#closed) {
+			await producer.unused();
+			if (this.#closed || producer.closed.peek() !== undefined) break;
+			await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+			if (!producer.used.peek()) {
+				this.#host.log("debug", `track ${this.name} idle, releasing upstream`);
+				this.close();
+			}
+		}
+	}
+}

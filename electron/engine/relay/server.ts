@@ -1,0 +1,294 @@
+/**
+ * The relay's network face: an HTTP server whose WebSocket upgrades become QMux sessions running
+ * MoQ, admitted by `auth.ts` and routed by `router.ts`.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import type { Duplex } from "node:stream";
+import Qmux from "@moq/qmux";
+import * as Moq from "@moq/net";
+import { type WebSocket, WebSocketServer } from "ws";
+import { StudioError } from "../../../shared/errors";
+import { assertSafeListen, authorize } from "./auth";
+import { closeCodeFor } from "./close-codes";
+import { safeLog, silentLog } from "./log";
+import { type RelayOptions, type ResolvedRelayOptions, resolveOptions } from "./options";
+import { selectRelaySubprotocol } from "./protocols";
+import type { RouteStats } from "./route";
+import { Router } from "./router";
+import type { Scope } from "./scope";
+import { RelaySession } from "./session";
+
+/** A point-in-time view of the relay, for tests, the UI and benchmarks. */
+export interface RelayStats {
+	/** Sessions accepted and still open. */
+	sessions: number;
+	/** Broadcasts currently routed (including ones waiting for their publisher to return). */
+	broadcasts: number;
+	/** Open upstream track subscriptions: one per relayed track, however many subscribe downstream. */
+	upstreamSubscriptions: number;
+	/** Frames, bytes and groups forwarded from publishers since start. */
+	frames: number;
+	bytes: number;
+	groups: number;
+	/** Upgrades refused (auth, limits, unknown subprotocol) and sessions that failed their handshake. */
+	rejected: number;
+	/** Per-route detail. */
+	routes: RouteStats[];
+}
+
+/** A running relay. */
+export interface RelayHandle {
+	/** Where clients connect, e.g. `http://127.0.0.1:4443/` (@moq/net maps http to ws). */
+	readonly url: string;
+	/** The bound port (the chosen one when 0 was asked). */
+	readonly port: number;
+	/** The bound host. */
+	readonly host: string;
+	/** A snapshot of counters and routes. */
+	stats(): RelayStats;
+	/** Closes every session, ends every route and frees the port. Idempotent. */
+	close(): Promise<void>;
+}
+
+type AcceptSocket = Parameters<typeof Qmux.accept>[0];
+
+const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 503: "Service Unavailable" };
+
+function refuse(socket: Duplex, status: number, message: string): void {
+	const body = `${message}\n`;
+	try {
+		socket.end(
+			`HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+				`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+		);
+	} catch {
+		socket.destroy();
+	}
+}
+
+function statusFor(err: StudioError): number {
+	switch (err.codeName) {
+		case "UNAUTHORIZED":
+			return 401;
+		case "FORBIDDEN":
+			return 403;
+		case "LIMIT":
+			return 503;
+		default:
+			return 400;
+	}
+}
+
+function timeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	const expired = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new StudioError("TIMEOUT", `${what} timed out after ${ms} ms`)), ms);
+	});
+	return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}
+
+function formatHost(host: string): string {
+	return host.includes(":") ? `[${host}]` : host;
+}
+
+class RelayServer implements RelayHandle {
+	readonly url: string;
+	readonly port: number;
+	readonly host: string;
+	readonly #opts: ResolvedRelayOptions;
+	readonly #http: Server;
+	readonly #wss: WebSocketServer;
+	readonly #router: Router;
+	readonly #sockets = new Set<WebSocket>();
+	// The subprotocol chosen for each upgrade, read back by ws's handleProtocols.
+	readonly #chosen = new WeakMap<IncomingMessage, string>();
+	#pending = 0;
+	#nextId = 1;
+	#rejected = 0;
+	#closing: Promise<void> | undefined;
+
+	constructor(opts: ResolvedRelayOptions, http: Server, router: Router, wss: WebSocketServer) {
+		this.#opts = opts;
+		this.#http = http;
+		this.#router = router;
+		this.#wss = wss;
+		this.host = opts.host;
+		this.port = (http.address() as AddressInfo).port;
+		this.url = `http://${formatHost(opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host)}:${this.port}/`;
+		http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+	}
+
+	/** The subprotocol picked for an upgrade in progress (ws asks through handleProtocols). */
+	chosenProtocol(req: IncomingMessage): string | false {
+		return this.#chosen.get(req) ?? false;
+	}
+
+	stats(): RelayStats {
+		const c = this.#router.counters;
+		return {
+			sessions: this.#router.sessions.size,
+			broadcasts: this.#router.routeCount,
+			upstreamSubscriptions: c.upstreamSubscriptions,
+			frames: c.frames,
+			bytes: c.bytes,
+			groups: c.groups,
+			rejected: this.#rejected,
+			routes: this.#router.routes(),
+		};
+	}
+
+	#onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+		// A peer resetting mid-upgrade must not become an uncaught 'error' event.
+		socket.on("error", () => {});
+		const log = this.#opts.log;
+		const remote = (socket as Socket).remoteAddress;
+		try {
+			if (this.#closing) throw new StudioError("CLOSED", "relay is shutting down");
+			const url = new URL(req.url ?? "/", `http://${this.host}`);
+			if (this.#router.sessions.size + this.#pending >= this.#opts.limits.maxSessions) {
+				throw new StudioError("LIMIT", `the relay is at its limit of ${this.#opts.limits.maxSessions} sessions`);
+			}
+			const scope = authorize(url, remote, this.#opts.jwtKey);
+			const protocol = selectRelaySubprotocol(req.headers["sec-websocket-protocol"]);
+			if (!protocol) throw new StudioError("PROTOCOL", "no supported MoQ/QMux WebSocket subprotocol offered");
+			this.#chosen.set(req, protocol);
+			this.#pending++;
+			this.#wss.handleUpgrade(req, socket, head, (ws) => {
+				this.#pending--;
+				void this.#accept(ws, url, scope, remote ?? "?");
+			});
+		} catch (err) {
+			const e = StudioError.from(err, "PROTOCOL");
+			this.#rejected++;
+			log("info", `refused ${remote ?? "?"} ${req.url ?? ""}: ${e.message}`.replace(/jwt=[^&\s]+/, "jwt=…"));
+			refuse(socket, statusFor(e), e.message);
+		}
+	}
+
+	async #accept(ws: WebSocket, url: URL, scope: Scope, remote: string): Promise<void> {
+		this.#sockets.add(ws);
+		ws.on("close", () => this.#sockets.delete(ws));
+		ws.on("error", () => {});
+		const id = this.#nextId++;
+		const transport = Qmux.accept(ws as unknown as AcceptSocket, {
+			config: this.#opts.qmux,
+			sendBufferSize: this.#opts.sendBufferBytes,
+		});
+		try {
+			// DESIGN §4: the QMux session must be ready before @moq/net reads its protocol.
+			await timeout(transport.ready, this.#opts.handshakeTimeoutMs, "QMux handshake");
+			const conn = await timeout(Moq.Connection.accept(transport, url), this.#opts.handshakeTimeoutMs, "MoQ SETUP");
+			if (this.#closing) {
+				conn.close();
+				return;
+			}
+			const session = new RelaySession(id, remote, scope, transport, conn, this.#router);
+			if (!session.alive) return;
+			this.#opts.log("info", `session ${id} from ${remote} at /${scope.root} speaks ${session.version}`);
+			this.#router.add(session);
+		} catch (err) {
+			this.#rejected++;
+			const e = StudioError.from(err, "PROTOCOL");
+			this.#opts.log("info", `session ${id} from ${remote} failed its handshake: ${e.message}`);
+			try {
+				transport.close({ closeCode: closeCodeFor(e.codeName), reason: e.message.slice(0, 200) });
+			} catch {
+				// Already closed.
+			}
+			setTimeout(() => ws.terminate(), 200).unref();
+		}
+	}
+
+	close(): Promise<void> {
+		this.#closing ??= this.#shutdown();
+		return this.#closing;
+	}
+
+	async #shutdown(): Promise<void> {
+		const closed = new Promise<void>((resolve) => this.#http.close(() => resolve()));
+		this.#router.closeAll();
+		// Let the APPLICATION_CLOSE frames flush (QMux closes the socket 100 ms after queueing).
+		if (this.#sockets.size > 0) await new Promise((resolve) => setTimeout(resolve, 150));
+		for (const ws of this.#sockets) ws.terminate();
+		this.#wss.close();
+		this.#http.closeAllConnections();
+		await timeout(closed, 2000, "relay close").catch(() => {});
+		this.#opts.log("info", `relay on port ${this.port} closed`);
+	}
+}
+
+function listen(http: Server, host: string, port: number): Promise<void> {
+	return new Promise((resolve, reject) => {
+		const onError = (err: NodeJS.ErrnoException) => {
+			http.off("listening", onListening);
+			const where = `${formatHost(host)}:${port}`;
+			if (err.code === "EADDRINUSE") reject(new StudioError("ALREADY_EXISTS", `${where} is already in use`, { cause: err }));
+			else reject(new StudioError("IO", `cannot listen on ${where}: ${err.message}`, { cause: err }));
+		};
+		const onListening = () => {
+			http.off("error", onError);
+			resolve();
+		};
+		http.once("error", onError);
+		http.once("listening", onListening);
+		http.listen(port, host);
+	});
+}
+
+/**
+ * Starts a MoQ relay over WebSocket (QMux) on `host:port`.
+ *
+ * Guarantees: resolves once the port is bound and accepting; rejects with a StudioError for bad
+ * options (INVALID_ARGUMENT), a non-loopback host without a key (FORBIDDEN), a taken port
+ * (ALREADY_EXISTS) or another listen failure (IO). After it resolves nothing a client sends can
+ * throw out of the relay: failures close the offending session with a code (close-codes.ts).
+ * Every MoQ version `@moq/net` speaks is accepted (protocols.ts).
+ */
+export async function startRelay(options: RelayOptions = {}): Promise<RelayHandle> {
+	const log = safeLog(options.log ?? silentLog);
+	const opts = resolveOptions(options, log);
+	assertSafeListen(opts.host, opts.jwtKey);
+	const http = createServer((req, res) => {
+		// Plain HTTP only identifies the server; MoQ arrives as a WebSocket upgrade.
+		res.writeHead(req.url === "/" ? 200 : 404, { "content-type": "text/plain; charset=utf-8" });
+		res.end(req.url === "/" ? "moq-studio relay: connect with a MoQ client over WebSocket\n" : "not found\n");
+	});
+	// Garbage that is not HTTP closes that connection only.
+	http.on("clientError", (_err, socket: Duplex) => socket.destroy());
+	const wss = new WebSocketServer({
+		noServer: true,
+		// QMux records are at most ~16 KiB; refusing huge messages bounds what one frame can allocate.
+		maxPayload: 1024 * 1024,
+		perMessageDeflate: false,
+		handleProtocols: (_offered, req) => chosen(req),
+	});
+	let chosen: (req: IncomingMessage) => string | false = () => false;
+	await listen(http, opts.host, opts.port);
+	const router = new Router({
+		log,
+		maxBroadcasts: opts.limits.maxBroadcasts,
+		maxFrameBytes: opts.limits.maxFrameBytes,
+		maxPathLength: opts.limits.maxPathLength,
+		graceMs: opts.publisherGraceMs,
+	});
+	const server = new RelayServer(opts, http, router, wss);
+	chosen = (req) => server.chosenProtocol(req);
+	log("info", `relay listening on ${server.url} (websocket)`);
+	return server;
+}
+
+/**
+ * Starts the relay on `options.port` (default 4443) and, if that port is taken, on a free port
+ * instead. Other failures propagate. Used by the studio's embedded relay.
+ */
+export async function startRelayWithFallback(options: RelayOptions = {}): Promise<RelayHandle> {
+	try {
+		return await startRelay(options);
+	} catch (err) {
+		if (err instanceof StudioError && err.codeName === "ALREADY_EXISTS" && options.port !== 0) {
+			return startRelay({ ...options, port: 0 });
+		}
+		throw err;
+	}
+}

@@ -1,0 +1,108 @@
+/**
+ * Sessions in the contract: how to connect one, its live state, and its statistics.
+ */
+import { z } from "zod";
+import { OriginId } from "./models";
+
+/** Backoff settings in milliseconds; see the engine's `BackoffSettings`. */
+export const BackoffInput = z
+	.object({
+		initial: z.number().int().min(0).max(600_000),
+		multiplier: z.number().min(1).max(10),
+		max: z.number().int().min(0).max(3_600_000),
+		/** Give up after failing this long since the last success; 0 retries forever. */
+		timeout: z.number().int().min(0).max(7 * 24 * 3_600_000),
+	})
+	.partial()
+	.strict();
+
+/** The transport a session should use. */
+export const TransportChoice = z.enum(["auto", "websocket", "webtransport"]);
+
+/** Arguments of `sessions.connect`, libmoq's `moq_session_connect` with the studio's options. */
+export const SessionConnectArgs = z
+	.object({
+		url: z.string().min(1).max(2048),
+		publishOrigin: OriginId.optional(),
+		consumeOrigin: OriginId.optional(),
+		/** Only consume announcements under this path prefix. */
+		prefix: z.string().max(1024).optional(),
+		/** A relay token (JWT); sent as `?jwt=` and never shown or logged. */
+		token: z.string().max(8192).optional(),
+		/** The relay certificate's sha-256 (hex), to trust a self-signed relay. */
+		certificateSha256: z.string().max(200).optional(),
+		transport: TransportChoice.optional(),
+		backoff: BackoffInput.optional(),
+		connectTimeoutMs: z.number().int().min(100).max(120_000).optional(),
+		stallTimeoutMs: z.number().int().min(200).max(600_000).optional(),
+		/** Offer only these MoQ protocols (e.g. `["moqt-17"]`), for interop testing. */
+		protocols: z.array(z.string().max(64)).min(1).max(20).optional(),
+	})
+	.strict();
+/** @see SessionConnectArgs */
+export type SessionConnectArgs = z.input<typeof SessionConnectArgs>;
+
+/** What a session is doing now. */
+export const SessionPhase = z.enum(["connecting", "connected", "backoff", "closed", "failed"]);
+/** @see SessionPhase */
+export type SessionPhase = z.infer<typeof SessionPhase>;
+
+const ErrorInfo = z.object({ code: z.number(), name: z.string(), message: z.string() });
+
+/** A session's live state, for the UI. `url` is redacted. */
+export const SessionState = z.object({
+	id: z.string(),
+	url: z.string(),
+	phase: SessionPhase,
+	/** The current connection epoch (0 before the first connect). */
+	epoch: z.number().int(),
+	reconnects: z.number().int(),
+	/** Failed attempts since the last success. */
+	attempt: z.number().int(),
+	transport: z.enum(["websocket", "webtransport"]).nullable(),
+	/** The negotiated MoQ version, e.g. `moq-lite-05`. */
+	version: z.string().nullable(),
+	/** `Date.now()` of the next retry while in backoff. */
+	nextRetryAt: z.number().nullable(),
+	/** The last error in plain words. */
+	lastError: ErrorInfo.nullable(),
+	connectedAt: z.number().nullable(),
+	/** The terminal status once closed (0) or failed (negative). */
+	terminalCode: z.number().int().nullable(),
+	publishOrigin: z.string().nullable(),
+	consumeOrigin: z.string().nullable(),
+	prefix: z.string(),
+});
+/** @see SessionState */
+export type SessionState = z.infer<typeof SessionState>;
+
+/** Counters of one broadcast on one session. */
+export const BroadcastStats = z.object({
+	path: z.string(),
+	direction: z.enum(["publish", "consume"]),
+	frames: z.number(),
+	bytes: z.number(),
+	groups: z.number(),
+	subscribers: z.number(),
+});
+/** @see BroadcastStats */
+export type BroadcastStats = z.infer<typeof BroadcastStats>;
+
+/** A session's counters and rates (bits per second). */
+export const SessionStats = z.object({
+	id: z.string(),
+	epoch: z.number().int(),
+	reconnects: z.number().int(),
+	bytesIn: z.number(),
+	bytesOut: z.number(),
+	bitrateIn: z.number(),
+	bitrateOut: z.number(),
+	connectedMs: z.number(),
+	/** Bytes accepted but not yet on the wire: growth means congestion. */
+	queuedBytes: z.number(),
+	/** What the path has recently carried; the engine's bandwidth estimate. */
+	estimatedSendBps: z.number(),
+	broadcasts: z.array(BroadcastStats),
+});
+/** @see SessionStats */
+export type SessionStats = z.infer<typeof SessionStats>;

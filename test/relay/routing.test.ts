@@ -1,0 +1,173 @@
+import * as Moq from "@moq/net";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RelayHandle, RelayOptions } from "../../electron/engine/relay";
+import { startTestRelay } from "../helpers/relay";
+import { closeQuietly, connect, publish, quietLibraryLogs, readString, until, watchAnnounced, within, writeGroup } from "./clients";
+
+quietLibraryLogs();
+const P = Moq.Path.from;
+
+describe("relay routing", () => {
+	let relay: RelayHandle | undefined;
+	const conns: Moq.Connection.Established[] = [];
+	const timers: NodeJS.Timeout[] = [];
+	afterEach(async () => {
+		for (const t of timers.splice(0)) clearInterval(t);
+		for (const c of conns.splice(0)) closeQuietly(c);
+		await relay?.close();
+		relay = undefined;
+	});
+	async function start(opts?: Omit<RelayOptions, "host" | "port">) {
+		relay = await startTestRelay(opts);
+		return relay;
+	}
+	async function client() {
+		if (!relay) throw new Error("no relay");
+		const c = await connect(relay.url);
+		conns.push(c);
+		return c;
+	}
+	/** Writes a one-frame group `${tag}${n}` every 30 ms until the test ends. */
+	function stream(track: Moq.Track.Producer, tag = "f") {
+		let i = 0;
+		timers.push(setInterval(() => writeGroup(track, [`${tag}${i++}`]), 30));
+	}
+
+	it("forwards frames from a publisher to a subscriber", async () => {
+		await start();
+		const published = publish(await client(), "live/cam");
+		const sub = await client();
+		const seen = watchAnnounced(sub, "live");
+		await until(() => seen.active.has("cam"), 5000, "announcement");
+		const track = sub.consume(P("live/cam")).subscribe("video");
+		stream(published.track());
+		const first = await readString(track);
+		expect(first).toMatch(/^f\d+$/);
+		const second = await readString(track);
+		expect(Number(second?.slice(1))).toBeGreaterThan(Number(first?.slice(1)));
+	});
+
+	it("filters announcements by prefix", async () => {
+		await start();
+		const pub = await client();
+		publish(pub, "a/one");
+		publish(pub, "a/two");
+		publish(pub, "b/three");
+		publish(pub, "ab/four");
+		const sub = await client();
+		const a = watchAnnounced(sub, "a");
+		const b = watchAnnounced(sub, "b");
+		const all = watchAnnounced(sub, "");
+		await until(() => all.active.size === 4, 5000, "all four announcements");
+		await until(() => a.active.size === 2 && b.active.size === 1, 2000, "prefixed announcements");
+		expect([...a.active].sort()).toEqual(["one", "two"]);
+		expect([...b.active]).toEqual(["three"]);
+		expect([...all.active].sort()).toEqual(["a/one", "a/two", "ab/four", "b/three"]);
+	});
+
+	it("fans one upstream subscription out to many subscribers", async () => {
+		const r = await start();
+		const published = publish(await client(), "show");
+		const subs = await Promise.all([client(), client(), client(), client()]);
+		for (const s of subs) {
+			const seen = watchAnnounced(s);
+			await until(() => seen.active.has("show"), 5000, "announcement");
+		}
+		const tracks = subs.map((s) => s.consume(P("show")).subscribe("video"));
+		stream(published.track());
+		const firsts = await Promise.all(tracks.map((t) => readString(t)));
+		for (const f of firsts) expect(f).toMatch(/^f\d+$/);
+		// Everyone then sees the same next frames.
+		const target = Math.max(...firsts.map((f) => Number(f?.slice(1)))) + 2;
+		for (const t of tracks) {
+			let n = -1;
+			while (n < target) n = Number((await readString(t))?.slice(1));
+			expect(n).toBe(target);
+		}
+		expect(r.stats().upstreamSubscriptions).toBe(1);
+		expect(r.stats().routes).toEqual([{ path: "show", publisher: expect.any(Number), tracks: [{ name: "video", upstream: true }] }]);
+	});
+
+	it("starts a late joiner at the latest group", async () => {
+		await start();
+		const published = publish(await client(), "late");
+		const early = await client();
+		const seen = watchAnnounced(early);
+		await until(() => seen.active.has("late"), 5000, "announcement");
+		const earlyTrack = early.consume(P("late")).subscribe("video");
+		const track = published.track();
+		// Let the early subscription reach the publisher before writing.
+		const g0 = track.appendGroup();
+		g0.writeFrame({ payload: new TextEncoder().encode("g0f0"), timestamp: Moq.Time.Timestamp.now() });
+		expect(await readString(earlyTrack)).toBe("g0f0");
+		g0.close();
+		for (let g = 1; g <= 3; g++) writeGroup(track, [`g${g}f0`, `g${g}f1`]);
+		const open = track.appendGroup();
+		open.writeFrame({ payload: new TextEncoder().encode("g4f0"), timestamp: Moq.Time.Timestamp.now() });
+		// The early subscriber drains to g4f0, proving the relay holds groups 1-4.
+		let last: string | undefined;
+		while (last !== "g4f0") last = await readString(earlyTrack);
+		const late = await client();
+		const lateTrack = late.consume(P("late")).subscribe("video");
+		expect(await readString(lateTrack)).toBe("g4f0");
+		open.writeFrame({ payload: new TextEncoder().encode("g4f1"), timestamp: Moq.Time.Timestamp.now() });
+		expect(await readString(lateTrack)).toBe("g4f1");
+		open.close();
+	});
+
+	it("propagates unannounce and broadcast end", async () => {
+		await start();
+		const published = publish(await client(), "ending");
+		const sub = await client();
+		const seen = watchAnnounced(sub);
+		await until(() => seen.active.has("ending"), 5000, "announcement");
+		const track = sub.consume(P("ending")).subscribe("video");
+		stream(published.track());
+		expect(await readString(track)).toMatch(/^f/);
+		for (const t of timers.splice(0)) clearInterval(t);
+		published.broadcast.close();
+		await until(() => !seen.active.has("ending"), 5000, "unannounce");
+		// The track ends: reads drain and then report the end instead of hanging.
+		for (let i = 0; i < 100; i++) {
+			const f = await within(track.readFrame().catch(() => undefined), 5000, "track end");
+			if (f === undefined) break;
+		}
+		expect(seen.events.at(-1)).toEqual({ path: "ending", active: false });
+	});
+
+	it("lets a reconnecting publisher take over without subscribers re-subscribing", async () => {
+		const r = await start({ publisherGraceMs: 5000 });
+		const pub1 = await client();
+		const first = publish(pub1, "cam");
+		const sub = await client();
+		const seen = watchAnnounced(sub);
+		await until(() => seen.active.has("cam"), 5000, "announcement");
+		const track = sub.consume(P("cam")).subscribe("video");
+		stream(first.track(), "a");
+		expect(await readString(track)).toMatch(/^a\d+$/);
+		for (const t of timers.splice(0)) clearInterval(t);
+		pub1.close();
+		await until(() => r.stats().routes[0]?.publisher === undefined, 5000, "publisher loss");
+		const pub2 = await client();
+		const second = publish(pub2, "cam");
+		stream(second.track(), "b");
+		let frame: string | undefined;
+		do frame = await readString(track, 8000);
+		while (frame?.startsWith("a"));
+		expect(frame).toMatch(/^b\d+$/);
+		expect(await readString(track)).toMatch(/^b\d+$/);
+		// The subscriber never saw the broadcast go away.
+		expect(seen.events.filter((e) => !e.active)).toEqual([]);
+	});
+
+	it("ends a route when its publisher does not return within the grace period", async () => {
+		await start({ publisherGraceMs: 200 });
+		const pub = await client();
+		publish(pub, "gone");
+		const sub = await client();
+		const seen = watchAnnounced(sub);
+		await until(() => seen.active.has("gone"), 5000, "announcement");
+		pub.close();
+		await until(() => !seen.active.has("gone"), 5000, "unannounce after grace");
+	});
+});
