@@ -3,11 +3,13 @@
  * checklist applied, and the wiring of the engine to the IPC host. Everything else lives in
  * `electron/engine`, which runs (and is tested) without Electron.
  */
-import { app, BrowserWindow, ipcMain, session, shell, type WebContents } from "electron";
+import { app, BrowserWindow, ipcMain, powerMonitor, safeStorage, session, shell, type WebContents } from "electron";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Studio } from "./engine/studio";
+import { captureLibraryConsole } from "./engine/transport/library-console";
 import { registerIpcHost, trustPage } from "./ipc/host";
+import { SafeStorageSecretStore } from "./ipc/safe-storage";
 import { CONTENT_SECURITY_POLICY } from "./web/static";
 
 const rendererIndex = join(import.meta.dirname, "../renderer/index.html");
@@ -73,8 +75,18 @@ void app.whenReady().then(() => {
 		return mediaOnly.has(permission) && (details.isMainFrame ?? false) && requestingOrigin.startsWith("file://");
 	});
 
-	const studio = new Studio({ host: "electron" });
+	const studio = new Studio({
+		host: "electron",
+		dataDir: app.getPath("userData"),
+		secrets: new SafeStorageSecretStore(safeStorage),
+		embeddedRelay: {},
+	});
+	captureLibraryConsole(studio.logger.scope("moq"));
 	const unregister = registerIpcHost(ipcMain, studio, isOwnPage);
+	// A session that hung through sleep is the classic MoQ bug (moq-dev/moq #2609): probe on resume.
+	powerMonitor.on("resume", () => studio.sessions.wake());
+	powerMonitor.on("unlock-screen", () => studio.sessions.wake());
+	studio.start().catch((err: unknown) => studio.logger.scope("main").error(`start failed: ${String(err)}`));
 	createWindow();
 
 	app.on("activate", () => {

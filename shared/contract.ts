@@ -8,7 +8,8 @@
  */
 import { z } from "zod";
 import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
-import { SessionConnectArgs, SessionState, SessionStats } from "./sessions";
+import { AnnouncedBroadcast, BroadcastsChanged } from "./broadcasts";
+import { Preferences, SessionConfigView, SessionConnectArgs, SessionState, SessionStats } from "./sessions";
 
 /** A method's declaration: the schema of its arguments and of its result. */
 export interface MethodSpec<A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -33,6 +34,15 @@ export const methods = {
 	"sessions.remove": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
 	"sessions.stats": method(z.object({ id: z.string().max(64) }).strict(), SessionStats),
 	"sessions.wake": method(NoArgs, z.null()),
+	"sessions.config": method(z.object({ id: z.string().max(64) }).strict(), SessionConfigView),
+	"sessions.update": method(z.object({ id: z.string().max(64), config: SessionConnectArgs }).strict(), z.object({ id: z.string() })),
+	"sessions.restart": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
+	"preferences.get": method(NoArgs, Preferences),
+	"preferences.set": method(z.object({ preferences: Preferences }).strict(), Preferences),
+	"broadcasts.list": method(
+		z.object({ prefix: z.string().max(1024).optional(), originId: OriginId.optional() }).strict(),
+		z.array(AnnouncedBroadcast),
+	),
 	"log.recent": method(
 		z.object({ level: LogLevel.optional(), limit: z.number().int().min(1).max(5000).optional() }).strict(),
 		z.array(LogEntry),
@@ -49,6 +59,8 @@ export const events = {
 	"sessions.state": z.object({ session: SessionState }),
 	/** A session was removed. */
 	"sessions.removed": z.object({ id: z.string() }),
+	/** Broadcasts entering and leaving origins, batched at about 10 Hz. */
+	"broadcasts.changed": BroadcastsChanged,
 	/** A batch of log lines (batched so a chatty engine does not flood the renderer). */
 	"log.entries": z.object({ entries: z.array(LogEntry) }),
 } as const satisfies Record<string, z.ZodType>;

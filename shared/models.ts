@@ -35,8 +35,8 @@ export const OriginName = z
 export const Origin = z.object({
 	id: OriginId,
 	name: z.string(),
-	/** Paths of the broadcasts currently in this origin. */
-	broadcasts: z.array(z.string()),
+	/** How many broadcasts the origin holds now (the paths are in `broadcasts.list`). */
+	broadcastCount: z.number().int(),
 	createdAt: z.number(),
 });
 /** @see Origin */

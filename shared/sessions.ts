@@ -106,3 +106,13 @@ export const SessionStats = z.object({
 });
 /** @see SessionStats */
 export type SessionStats = z.infer<typeof SessionStats>;
+
+/** A session's configuration as the UI may see it: the token is replaced by whether one is set. */
+export const SessionConfigView = SessionConnectArgs.omit({ token: true }).extend({ hasToken: z.boolean() });
+/** @see SessionConfigView */
+export type SessionConfigView = z.infer<typeof SessionConfigView>;
+
+/** User preferences the engine persists for the UI (theme, filters, ...): small JSON values. */
+export const Preferences = z.record(z.string().max(64), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]));
+/** @see Preferences */
+export type Preferences = z.infer<typeof Preferences>;

@@ -2,8 +2,9 @@
  * Every `moq-studio` sub-command, in the order `--help` lists them.
  */
 import type { Command } from "./command";
+import { announcedCommand } from "./announced";
 import { relayCommand } from "./relay";
 import { webCommand } from "./web";
 
 /** The registered sub-commands. */
-export const commands: readonly Command[] = [relayCommand, webCommand];
+export const commands: readonly Command[] = [announcedCommand, relayCommand, webCommand];

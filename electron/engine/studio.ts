@@ -4,13 +4,17 @@
  */
 import { platform } from "node:os";
 import type { HostKind, LogEntry } from "../../shared/models";
+import type { Preferences } from "../../shared/sessions";
 import type { Handlers } from "./dispatch";
 import { EventBus } from "./events";
 import { Batcher } from "./batch";
 import { Logger } from "./log/logger";
+import { listAnnouncements, watchAnnouncements } from "./origins/announcements";
 import { OriginRegistry } from "./origins/registry";
 import { startRelayWithFallback, type RelayHandle } from "./relay";
 import { SessionManager } from "./sessions/manager";
+import { FileSecretStore, type SecretStore } from "./settings/secrets";
+import { SettingsStore, type SavedSession } from "./settings/store";
 import { APP_NAME, APP_VERSION } from "./version";
 
 /** Where the embedded relay listens; the studio's default connection. */
@@ -28,6 +32,10 @@ export interface StudioOptions {
 	logger?: Logger;
 	/** Start the embedded local relay (and a session to it) in `start()`; off when absent. */
 	embeddedRelay?: EmbeddedRelayOptions;
+	/** Folder for settings; nothing is persisted when absent (tests, one-shot CLI commands). */
+	dataDir?: string;
+	/** Where relay tokens rest; {@link FileSecretStore} when absent. */
+	secrets?: SecretStore;
 }
 
 /** The embedded relay's default port, like moq-relay's. */
@@ -48,16 +56,29 @@ export class Studio {
 
 	readonly #options: StudioOptions;
 	readonly #cleanups: (() => void)[] = [];
+	readonly #settings: SettingsStore | undefined;
+	readonly #secrets: SecretStore;
+	#preferences: Preferences = {};
 	#relay: RelayHandle | undefined;
+	#embeddedSession: string | undefined;
+	#restoring = false;
 
 	constructor(options: StudioOptions) {
 		this.#options = options;
 		this.logger = options.logger ?? new Logger();
 		this.sessions = new SessionManager(this.origins, this.logger, this.events);
+		this.#settings = options.dataDir ? new SettingsStore(options.dataDir) : undefined;
+		this.#secrets = options.secrets ?? new FileSecretStore();
 
 		const logBatch = new Batcher<LogEntry>((entries) => this.events.emit("log.entries", { entries }));
 		this.#cleanups.push(this.logger.addSink((e) => logBatch.push(e)));
-		this.#cleanups.push(this.origins.subscribe((origins) => this.events.emit("origins.changed", { origins })));
+		// Thousands of announcements must not become thousands of full origin lists: coalesce.
+		const originsBatch = new Batcher<true>(() => this.events.emit("origins.changed", { origins: this.origins.list() }));
+		this.#cleanups.push(this.origins.subscribe(() => originsBatch.push(true)));
+		this.#cleanups.push(watchAnnouncements(this.origins, (batch) => this.events.emit("broadcasts.changed", batch)));
+		const persist = new Batcher<true>(() => void this.#persist(), 250);
+		this.#cleanups.push(this.sessions.onChange(() => persist.push(true)));
+		this.#cleanups.push(this.origins.subscribe(() => persist.push(true)));
 
 		this.handlers = {
 			"app.info": () => ({
@@ -86,6 +107,23 @@ export class Studio {
 				this.sessions.wake();
 				return null;
 			},
+			"sessions.config": ({ id }) => {
+				const { token, ...rest } = this.sessions.config(id);
+				return { ...rest, hasToken: Boolean(token) };
+			},
+			"sessions.update": async ({ id, config }) => {
+				// An edit without a token keeps the saved one: the UI never sees tokens to send back.
+				const token = config.token ?? this.sessions.config(id).token;
+				return { id: await this.sessions.replace(id, { ...config, token }) };
+			},
+			"sessions.restart": async ({ id }) => ({ id: await this.sessions.replace(id) }),
+			"preferences.get": () => this.#preferences,
+			"preferences.set": async ({ preferences }) => {
+				this.#preferences = { ...this.#preferences, ...preferences };
+				await this.#persist();
+				return this.#preferences;
+			},
+			"broadcasts.list": ({ prefix, originId }) => listAnnouncements(this.origins, { prefix, originId }),
 			"log.recent": ({ level, limit }) => this.logger.recent(level, limit),
 		};
 	}
@@ -96,11 +134,12 @@ export class Studio {
 	}
 
 	/**
-	 * Starts what the options ask for: the embedded relay on loopback, and a default origin
-	 * ("studio") published to and consumed from it, so a fresh install can go live and monitor
-	 * with no server.
+	 * Restores saved origins and sessions, then starts the embedded relay on loopback with a
+	 * session to it publishing and consuming the "studio" origin, so a fresh install can go live
+	 * and monitor with no server.
 	 */
 	async start(): Promise<void> {
+		await this.#restore();
 		const embedded = this.#options.embeddedRelay;
 		if (!embedded || this.#relay) return;
 		const log = this.logger.scope("relay");
@@ -110,14 +149,70 @@ export class Studio {
 			log: (level, message) => log[level](message),
 		});
 		const origin = this.origins.list().find((o) => o.name === "studio") ?? this.origins.create("studio");
-		this.sessions.connect({ url: this.#relay.url, publishOrigin: origin.id, consumeOrigin: origin.id });
+		this.#embeddedSession = this.sessions.connect({ url: this.#relay.url, publishOrigin: origin.id, consumeOrigin: origin.id });
 	}
 
 	/** Stops everything the engine started; safe to call twice. */
 	async close(): Promise<void> {
+		await this.#persist();
 		for (const c of this.#cleanups.splice(0)) c();
 		await this.sessions.closeAll();
 		await this.#relay?.close();
 		this.#relay = undefined;
+	}
+
+	async #restore(): Promise<void> {
+		if (!this.#settings) return;
+		this.#restoring = true;
+		try {
+			const saved = await this.#settings.load();
+			this.#preferences = saved.preferences as Preferences;
+			for (const o of saved.origins) {
+				try {
+					this.origins.restore(o.id, o.name, o.createdAt);
+				} catch (err) {
+					this.logger.scope("settings").warn(`skipped saved origin ${o.name}: ${(err as Error).message}`);
+				}
+			}
+			for (const s of saved.sessions.filter((x) => x.enabled)) {
+				try {
+					const token = s.sealedToken ? this.#secrets.open(s.sealedToken) : undefined;
+					const { sealedToken: _sealed, enabled: _enabled, id, ...config } = s;
+					this.sessions.connect({ ...config, token }, id);
+				} catch (err) {
+					this.logger.scope("settings").warn(`skipped saved session to ${s.url}: ${(err as Error).message}`);
+				}
+			}
+		} finally {
+			this.#restoring = false;
+		}
+	}
+
+	#sealToken(token: string | undefined): { sealedToken?: string } {
+		if (!token) return {};
+		try {
+			return { sealedToken: this.#secrets.seal(token) };
+		} catch (err) {
+			this.logger.scope("settings").warn(`relay token not saved: ${(err as Error).message}`);
+			return {};
+		}
+	}
+
+	async #persist(): Promise<void> {
+		if (!this.#settings || this.#restoring) return;
+		const sessions: SavedSession[] = this.sessions
+			.configs()
+			// The embedded relay's session is recreated at every start, on whatever port it gets.
+			.filter(({ id }) => id !== this.#embeddedSession)
+			.map(({ id, config, enabled }) => {
+				const { token, stallTimeoutMs: _s, connectTimeoutMs: _c, protocols: _p, ...rest } = config;
+				return { id, ...rest, enabled, ...this.#sealToken(token) };
+			});
+		const origins = this.origins.list().map(({ id, name, createdAt }) => ({ id, name, createdAt }));
+		try {
+			await this.#settings.save({ version: 1, origins, sessions, preferences: this.#preferences });
+		} catch (err) {
+			this.logger.scope("settings").error((err as Error).message);
+		}
 	}
 }

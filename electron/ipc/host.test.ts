@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { IpcChannel } from "../../shared/api";
 import { ErrorCode } from "../../shared/errors";
 import { Studio } from "../engine/studio";
@@ -90,17 +90,22 @@ describe("Electron IPC host", () => {
 	});
 
 	it("forwards only subscribed events, and stops after the window is destroyed", async () => {
+		// origins.changed is coalesced (about 10 Hz): drive the batch window with fake timers.
+		vi.useFakeTimers();
 		const { ipc, own, contents, studio } = setup();
 		const bad = await ipc.invoke(own, IpcChannel.subscribe, ["no.such.event"]);
 		expect(bad).toMatchObject({ ok: false, error: { code: ErrorCode.INVALID_ARGUMENT } });
 		await ipc.invoke(own, IpcChannel.subscribe, ["origins.changed"]);
 		studio.origins.create("show");
+		vi.advanceTimersByTime(200);
 		expect(contents.sent).toHaveLength(1);
 		expect(contents.sent[0]?.[0]).toBe(IpcChannel.event);
 		expect(contents.sent[0]?.[1]).toBe("origins.changed");
 		contents.destroy();
 		studio.origins.create("other");
+		vi.advanceTimersByTime(200);
 		expect(contents.sent).toHaveLength(1);
+		vi.useRealTimers();
 		await studio.close();
 	});
 

@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runStudioCli, spawnStudioCli, waitForExit, waitForLine } from "../helpers/cli";
 
@@ -21,7 +24,10 @@ describe("moq-studio command line (built)", () => {
 	});
 
 	it("web prints one URL with the token and stops cleanly on SIGTERM", async () => {
-		const child = spawnStudioCli(["web", "--port", "0"]);
+		const dataDir = mkdtempSync(join(tmpdir(), "moq-studio-cli-"));
+		const child = spawnStudioCli(["web", "--port", "0", "--relay-port", "0", "--data-dir", dataDir]);
+		const relayLine = await waitForLine(child, /Embedded relay listening on http:\/\/127\.0\.0\.1:\d+\//);
+		expect(relayLine).toMatch(/127\.0\.0\.1/);
 		const line = await waitForLine(child, /open http:\/\/127\.0\.0\.1:\d+\/\?token=/);
 		const url = new URL(line.slice(line.indexOf("http")));
 		const page = await fetch(url);

@@ -105,17 +105,17 @@ describe("session reconnect (libmoq status contract)", () => {
 		let pub = await startPublisher();
 		cleanups.push(() => pub.close());
 
-		await until(() => studio.origins.get(watched.id).broadcasts.includes("remote/cam"), 10_000, "announcement");
+		await until(() => studio.origins.broadcast(watched.id, "remote/cam") !== undefined, 10_000, "announcement");
 		const first = studio.origins.broadcast(watched.id, "remote/cam")!;
 		expect(await within(readFrames(first.consume(), "video", 2), 10_000, "frames")).toHaveLength(2);
 
 		pub.close();
 		await relay.close();
-		await until(() => !studio.origins.get(watched.id).broadcasts.includes("remote/cam"), 10_000, "unannounce on disconnect");
+		await until(() => studio.origins.broadcast(watched.id, "remote/cam") === undefined, 10_000, "unannounce on disconnect");
 		relay = await startRelay({ host: "127.0.0.1", port });
 		pub = await startPublisher();
 		await waitStatus(id, 2);
-		await until(() => studio.origins.get(watched.id).broadcasts.includes("remote/cam"), 10_000, "re-announcement");
+		await until(() => studio.origins.broadcast(watched.id, "remote/cam") !== undefined, 10_000, "re-announcement");
 		const again = studio.origins.broadcast(watched.id, "remote/cam")!;
 		const frames = await within(readFrames(again.consume(), "video", 2), 10_000, "frames after reconnect");
 		expect(frames).toHaveLength(2);

@@ -34,6 +34,7 @@ interface Entry {
 export class OriginRegistry {
 	readonly #entries = new Map<string, Entry>();
 	readonly #listeners = new Set<OriginsListener>();
+	readonly #globalWatchers = new Set<OriginWatcher>();
 
 	/** Every origin, oldest first. */
 	list(): Origin[] {
@@ -50,6 +51,16 @@ export class OriginRegistry {
 		this.#assertFreeName(name);
 		const entry: Entry = { id: randomUUID(), name, createdAt: Date.now(), broadcasts: new Map(), watchers: new Set() };
 		this.#entries.set(entry.id, entry);
+		this.#changed();
+		return toModel(entry);
+	}
+
+	/** Re-creates a saved origin with its id (settings restore); ALREADY_EXISTS on a clash. */
+	restore(id: string, name: string, createdAt: number): Origin {
+		if (this.#entries.has(id)) throw new StudioError("ALREADY_EXISTS", `an origin with id ${JSON.stringify(id)} exists`);
+		this.#assertFreeName(name);
+		const entry: Entry = { id, name, createdAt, broadcasts: new Map(), watchers: new Set() };
+		this.#entries.set(id, entry);
 		this.#changed();
 		return toModel(entry);
 	}
@@ -118,8 +129,24 @@ export class OriginRegistry {
 		return () => entry.watchers.delete(watcher);
 	}
 
+	/** Follows every origin's announcements (current ones first); returns the unsubscribe function. */
+	watchAll(watcher: OriginWatcher): () => void {
+		this.#globalWatchers.add(watcher);
+		for (const entry of this.#entries.values()) {
+			for (const broadcast of [...entry.broadcasts.values()]) safeCall(watcher, { originId: entry.id, broadcast, active: true });
+		}
+		return () => this.#globalWatchers.delete(watcher);
+	}
+
+	/** Every broadcast of every origin, with its origin id. */
+	allBroadcasts(): { originId: string; broadcast: OriginBroadcast }[] {
+		return [...this.#entries.values()].flatMap((e) => [...e.broadcasts.values()].map((broadcast) => ({ originId: e.id, broadcast })));
+	}
+
 	#notify(entry: Entry, broadcast: OriginBroadcast, active: boolean): void {
-		for (const w of [...entry.watchers]) safeCall(w, { originId: entry.id, broadcast, active });
+		const event = { originId: entry.id, broadcast, active };
+		for (const w of [...entry.watchers]) safeCall(w, event);
+		for (const w of [...this.#globalWatchers]) safeCall(w, event);
 	}
 
 	/** Subscribes to changes; returns the unsubscribe function. */
@@ -150,7 +177,7 @@ export class OriginRegistry {
 }
 
 function toModel(e: Entry): Origin {
-	return { id: e.id, name: e.name, createdAt: e.createdAt, broadcasts: [...e.broadcasts.keys()].sort() };
+	return { id: e.id, name: e.name, createdAt: e.createdAt, broadcastCount: e.broadcasts.size };
 }
 
 function safeCall(watcher: OriginWatcher, event: OriginEvent): void {

@@ -68,6 +68,11 @@ export interface RelayOptions {
 	qmux?: QmuxConfig;
 	/** Send-buffer high-water mark per session; default {@link DEFAULT_SEND_BUFFER_BYTES}. */
 	sendBufferBytes?: number;
+	/**
+	 * Serve over TLS (wss://) with this PEM certificate and key; clients reach it as `https://`.
+	 * The certificate's sha-256 is served at `/certificate.sha256`, as moq-relay does, for pinning.
+	 */
+	tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 /** Options with every default filled in. */
@@ -81,6 +86,7 @@ export interface ResolvedRelayOptions {
 	handshakeTimeoutMs: number;
 	qmux: QmuxConfig;
 	sendBufferBytes: number;
+	tls: { cert: string | Buffer; key: string | Buffer } | undefined;
 }
 
 function positiveInt(name: string, value: number): number {
@@ -116,5 +122,6 @@ export function resolveOptions(opts: RelayOptions, log: RelayLog): ResolvedRelay
 		handshakeTimeoutMs: positiveInt("handshakeTimeoutMs", opts.handshakeTimeoutMs ?? 10_000),
 		qmux: opts.qmux ?? { ...DEFAULT_QMUX_CONFIG },
 		sendBufferBytes: positiveInt("sendBufferBytes", opts.sendBufferBytes ?? DEFAULT_SEND_BUFFER_BYTES),
+		tls: opts.tls,
 	};
 }

@@ -2,7 +2,9 @@
  * The relay's network face: an HTTP server whose WebSocket upgrades become QMux sessions running
  * MoQ, admitted by `auth.ts` and routed by `router.ts`.
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { X509Certificate } from "node:crypto";
+import { createServer, type IncomingMessage, type RequestListener, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import Qmux from "@moq/qmux";
@@ -115,7 +117,7 @@ class RelayServer implements RelayHandle {
 		this.#wss = wss;
 		this.host = opts.host;
 		this.port = (http.address() as AddressInfo).port;
-		this.url = `http://${formatHost(opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host)}:${this.port}/`;
+		this.url = `${opts.tls ? "https" : "http"}://${formatHost(opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host)}:${this.port}/`;
 		http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
 	}
 
@@ -236,6 +238,11 @@ function listen(http: Server, host: string, port: number): Promise<void> {
 	});
 }
 
+/** The lowercase hex sha-256 of a PEM certificate's DER bytes: what clients pin. */
+export function certificateSha256(pem: string | Buffer): string {
+	return new X509Certificate(pem).fingerprint256.replace(/:/g, "").toLowerCase();
+}
+
 /**
  * Starts a MoQ relay over WebSocket (QMux) on `host:port`.
  *
@@ -249,11 +256,18 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayHandl
 	const log = safeLog(options.log ?? silentLog);
 	const opts = resolveOptions(options, log);
 	assertSafeListen(opts.host, opts.jwtKey);
-	const http = createServer((req, res) => {
-		// Plain HTTP only identifies the server; MoQ arrives as a WebSocket upgrade.
+	const fingerprint = opts.tls ? certificateSha256(opts.tls.cert) : undefined;
+	const answer: RequestListener = (req, res) => {
+		// Plain HTTP only identifies the server (and its certificate hash, like moq-relay);
+		// MoQ arrives as a WebSocket upgrade.
+		if (fingerprint && req.url === "/certificate.sha256") {
+			res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+			return void res.end(fingerprint);
+		}
 		res.writeHead(req.url === "/" ? 200 : 404, { "content-type": "text/plain; charset=utf-8" });
 		res.end(req.url === "/" ? "moq-studio relay: connect with a MoQ client over WebSocket\n" : "not found\n");
-	});
+	};
+	const http: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, answer) : createServer(answer);
 	// Garbage that is not HTTP closes that connection only.
 	http.on("clientError", (_err, socket: Duplex) => socket.destroy());
 	const wss = new WebSocketServer({

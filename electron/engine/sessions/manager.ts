@@ -21,6 +21,8 @@ export type ConnectInput = z.output<typeof ConnectSchema>;
 /** The engine's sessions. */
 export class SessionManager {
 	readonly #sessions = new Map<string, Session>();
+	readonly #configs = new Map<string, ConnectInput>();
+	readonly #changeListeners = new Set<() => void>();
 	readonly #statusListeners = new Set<StatusListener>();
 	readonly #origins: OriginRegistry;
 	readonly #logger: Logger;
@@ -37,7 +39,8 @@ export class SessionManager {
 	 * reports through status events. INVALID_ARGUMENT for a bad URL or pin, NOT_FOUND for an
 	 * unknown origin.
 	 */
-	connect(args: ConnectInput): string {
+	connect(args: ConnectInput, id: string = randomUUID()): string {
+		if (this.#sessions.has(id)) throw new StudioError("ALREADY_EXISTS", `a session with id ${JSON.stringify(id)} exists`);
 		const url = parseRelayUrl(args.url, args.token);
 		for (const origin of [args.publishOrigin, args.consumeOrigin]) {
 			if (origin !== undefined && !this.#origins.has(origin)) {
@@ -45,7 +48,6 @@ export class SessionManager {
 			}
 		}
 		const certificateSha256 = args.certificateSha256 ? normaliseFingerprint(args.certificateSha256) : undefined;
-		const id = randomUUID();
 		const log = this.#logger.scope(`session/${id.slice(0, 8)}`);
 		const session = new Session(
 			id,
@@ -73,7 +75,43 @@ export class SessionManager {
 			},
 		);
 		this.#sessions.set(id, session);
+		this.#configs.set(id, args);
+		this.#emitChange();
 		return id;
+	}
+
+	/**
+	 * Replaces a session with one using `args` (or its own configuration): the old one closes
+	 * (status 0) and is removed, and the new one starts under a new id, so no status ever
+	 * follows a terminal one for the same id. Returns the new id.
+	 */
+	async replace(id: string, args?: ConnectInput): Promise<string> {
+		const config = args ?? this.config(id);
+		// Validate the new configuration before touching the running session.
+		parseRelayUrl(config.url, config.token);
+		await this.remove(id);
+		return this.connect(config);
+	}
+
+	/** The configuration a session was started with (token included: never send it to a UI). */
+	config(id: string): ConnectInput {
+		this.#require(id);
+		return this.#configs.get(id)!;
+	}
+
+	/** Every session's configuration with whether it is still running, for persistence. */
+	configs(): { id: string; config: ConnectInput; enabled: boolean }[] {
+		return [...this.#configs].map(([id, config]) => ({ id, config, enabled: !["closed", "failed"].includes(this.#sessions.get(id)!.state.phase) }));
+	}
+
+	/** Called after sessions are added, removed or closed. */
+	onChange(listener: () => void): () => void {
+		this.#changeListeners.add(listener);
+		return () => this.#changeListeners.delete(listener);
+	}
+
+	#emitChange(): void {
+		for (const l of this.#changeListeners) l();
 	}
 
 	/** Every session, terminal ones included until removed. */
@@ -95,6 +133,7 @@ export class SessionManager {
 	async close(id: string): Promise<SessionState> {
 		const session = this.#require(id);
 		await session.close();
+		this.#emitChange();
 		return session.state;
 	}
 
@@ -102,6 +141,8 @@ export class SessionManager {
 	async remove(id: string): Promise<void> {
 		await this.close(id);
 		this.#sessions.delete(id);
+		this.#configs.delete(id);
+		this.#emitChange();
 		this.#events.emit("sessions.removed", { id });
 	}
 

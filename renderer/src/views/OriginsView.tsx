@@ -73,7 +73,7 @@ function OriginRow({ origin }: { origin: Origin }) {
 				<div className="grow">
 					<div className="card-title">{origin.name}</div>
 					<div className="muted">
-						{origin.broadcasts.length === 0 ? "no broadcasts" : `${origin.broadcasts.length} broadcasts`}
+						{origin.broadcastCount === 0 ? "no broadcasts" : `${origin.broadcastCount} broadcast${origin.broadcastCount === 1 ? "" : "s"}`}
 					</div>
 				</div>
 			)}
