@@ -26,6 +26,13 @@ const bridge: StudioBridge = {
 		set.add(listener);
 		return () => void set.delete(listener);
 	},
+	openMediaChannel: (channel) => {
+		if (typeof channel !== "string" || channel.length > 64) return;
+		const { port1, port2 } = new MessageChannel();
+		ipcRenderer.postMessage(IpcChannel.media, { channel }, [port2]);
+		// Ports cannot be returned through the context bridge; hand ours to the page this way.
+		window.postMessage({ type: "moq-studio:media-port", channel }, window.location.origin === "null" ? "*" : window.location.origin, [port1]);
+	},
 };
 
 contextBridge.exposeInMainWorld("studio", bridge);

@@ -29,6 +29,12 @@ export interface StudioBridge {
 	invoke(method: string, args: unknown): Promise<Envelope>;
 	/** Receives raw event payloads of `event`; the renderer validates them. */
 	subscribe(event: string, listener: (payload: unknown) => void): Unsubscribe;
+	/**
+	 * Opens a Go Live media channel (desktop host only). The MessagePort arrives on `window` as a
+	 * `message` event `{ type: "moq-studio:media-port", channel }` with the port in `ports[0]`,
+	 * because ports cannot cross the context bridge as return values.
+	 */
+	openMediaChannel?(channel: string): void;
 }
 
 /** A response as it crosses a boundary: a result or a typed error, never a thrown exception. */
@@ -39,6 +45,7 @@ export const IpcChannel = {
 	invoke: "studio:invoke",
 	subscribe: "studio:subscribe",
 	event: "studio:event",
+	media: "studio:media",
 } as const;
 
 /** The messages of the web host's WebSocket bridge, client to server (validated by the host). */

@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
 import { AnnouncedBroadcast, BroadcastsChanged } from "./broadcasts";
+import { GoLiveStartArgs, LiveBroadcastInfo } from "./media";
 import { Preferences, SessionConfigView, SessionConnectArgs, SessionState, SessionStats } from "./sessions";
 
 /** A method's declaration: the schema of its arguments and of its result. */
@@ -39,6 +40,9 @@ export const methods = {
 	"sessions.restart": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
 	"preferences.get": method(NoArgs, Preferences),
 	"preferences.set": method(z.object({ preferences: Preferences }).strict(), Preferences),
+	"golive.start": method(GoLiveStartArgs, LiveBroadcastInfo),
+	"golive.stop": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
+	"golive.list": method(NoArgs, z.array(LiveBroadcastInfo)),
 	"broadcasts.list": method(
 		z.object({ prefix: z.string().max(1024).optional(), originId: OriginId.optional() }).strict(),
 		z.array(AnnouncedBroadcast),
@@ -61,6 +65,8 @@ export const events = {
 	"sessions.removed": z.object({ id: z.string() }),
 	/** Broadcasts entering and leaving origins, batched at about 10 Hz. */
 	"broadcasts.changed": BroadcastsChanged,
+	/** A live broadcast's counters and targets, about once a second while live. */
+	"golive.stats": LiveBroadcastInfo,
 	/** A batch of log lines (batched so a chatty engine does not flood the renderer). */
 	"log.entries": z.object({ entries: z.array(LogEntry) }),
 } as const satisfies Record<string, z.ZodType>;

@@ -3,6 +3,7 @@
  */
 import { StudioError } from "../../shared/errors";
 import { loadJwtKey, startRelay } from "../engine/relay";
+import { captureLibraryConsole } from "../engine/transport/library-console";
 import { type Command, stringOption } from "./command";
 
 /** Splits `HOST:PORT` (IPv6 as `[::1]:4443`); a bare port binds 127.0.0.1. Throws INVALID_ARGUMENT. */
@@ -39,6 +40,8 @@ export const relayCommand: Command = {
 		const keyFile = stringOption(values, "jwt-key");
 		const jwtKey = keyFile !== undefined ? await loadJwtKey(keyFile) : undefined;
 		if (ctx.signal.aborted) return 0;
+		// @moq/net prints debug lines to stdout; keep the relay's output to its own lines.
+		const restoreConsole = captureLibraryConsole({ error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {}, child: function () { return this; } });
 		const relay = await startRelay({
 			host,
 			port,
@@ -53,6 +56,7 @@ export const relayCommand: Command = {
 			else ctx.signal.addEventListener("abort", () => resolve(), { once: true });
 		});
 		await relay.close();
+		restoreConsole();
 		return 0;
 	},
 };

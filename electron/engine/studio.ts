@@ -9,6 +9,7 @@ import type { Handlers } from "./dispatch";
 import { EventBus } from "./events";
 import { Batcher } from "./batch";
 import { Logger } from "./log/logger";
+import { GoLiveManager } from "./golive/manager";
 import { listAnnouncements, watchAnnouncements } from "./origins/announcements";
 import { OriginRegistry } from "./origins/registry";
 import { startRelayWithFallback, type RelayHandle } from "./relay";
@@ -51,6 +52,8 @@ export class Studio {
 	readonly origins = new OriginRegistry();
 	/** The relay sessions. */
 	readonly sessions: SessionManager;
+	/** Go Live broadcasts fed by the renderer's encoders. */
+	readonly golive: GoLiveManager;
 	/** The contract's handlers, served by every host through `dispatch`. */
 	readonly handlers: Handlers;
 
@@ -67,6 +70,7 @@ export class Studio {
 		this.#options = options;
 		this.logger = options.logger ?? new Logger();
 		this.sessions = new SessionManager(this.origins, this.logger, this.events);
+		this.golive = new GoLiveManager({ origins: this.origins, sessions: this.sessions, events: this.events, log: this.logger.scope("golive") });
 		this.#settings = options.dataDir ? new SettingsStore(options.dataDir) : undefined;
 		this.#secrets = options.secrets ?? new FileSecretStore();
 
@@ -123,6 +127,12 @@ export class Studio {
 				await this.#persist();
 				return this.#preferences;
 			},
+			"golive.start": (spec) => this.golive.start(spec),
+			"golive.stop": ({ id }) => {
+				this.golive.stop(id);
+				return { id };
+			},
+			"golive.list": () => this.golive.list(),
 			"broadcasts.list": ({ prefix, originId }) => listAnnouncements(this.origins, { prefix, originId }),
 			"log.recent": ({ level, limit }) => this.logger.recent(level, limit),
 		};
@@ -156,6 +166,7 @@ export class Studio {
 	async close(): Promise<void> {
 		await this.#persist();
 		for (const c of this.#cleanups.splice(0)) c();
+		this.golive.stopAll();
 		await this.sessions.closeAll();
 		await this.#relay?.close();
 		this.#relay = undefined;

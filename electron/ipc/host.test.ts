@@ -15,6 +15,15 @@ class FakeIpcMain implements IpcMainLike {
 	removeHandler(channel: string) {
 		this.handlers.delete(channel);
 	}
+	listeners = new Map<string, Parameters<IpcMainLike["on"]>[1]>();
+	on(channel: string, listener: Parameters<IpcMainLike["on"]>[1]) {
+		this.listeners.set(channel, listener);
+		return this;
+	}
+	removeAllListeners(channel: string) {
+		this.listeners.delete(channel);
+		return this;
+	}
 	async invoke(event: IpcEventLike, channel: string, ...args: unknown[]) {
 		const h = this.handlers.get(channel);
 		if (!h) throw new Error(`no handler for ${channel}`);
@@ -113,6 +122,7 @@ describe("Electron IPC host", () => {
 		const { ipc, unregister, studio } = setup();
 		unregister();
 		expect(ipc.handlers.size).toBe(0);
+		expect(ipc.listeners.size).toBe(0);
 		await studio.close();
 	});
 });

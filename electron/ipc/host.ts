@@ -8,6 +8,7 @@ import { IpcChannel, type Envelope } from "../../shared/api";
 import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { dispatch } from "../engine/dispatch";
+import type { LiveBroadcast } from "../engine/golive/live-broadcast";
 import type { Studio } from "../engine/studio";
 
 /** The part of a sender's frame the host looks at. */
@@ -29,10 +30,21 @@ export interface IpcEventLike {
 	sender: WebContentsLike;
 }
 
+/** The part of Electron's `MessagePortMain` a media channel uses. */
+export interface MessagePortLike {
+	on(event: "message", listener: (event: { data: unknown }) => void): unknown;
+	on(event: "close", listener: () => void): unknown;
+	postMessage(message: unknown): void;
+	start(): void;
+	close(): void;
+}
+
 /** The part of `ipcMain` the host uses. */
 export interface IpcMainLike {
 	handle(channel: string, listener: (event: IpcEventLike, ...args: unknown[]) => Promise<unknown> | unknown): void;
 	removeHandler(channel: string): void;
+	on(channel: string, listener: (event: IpcEventLike & { ports: MessagePortLike[] }, ...args: unknown[]) => void): unknown;
+	removeAllListeners(channel: string): unknown;
 }
 
 /** Decides whether a frame is our own page. */
@@ -89,6 +101,33 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 		return { ok: true, result: null } satisfies Envelope;
 	});
 
+	// Go Live media: one MessagePort per track, frames in (transferred ArrayBuffers), acks out.
+	ipcMain.on(IpcChannel.media, (event, request) => {
+		const port = event.ports[0];
+		if (!port) return;
+		const channel = (request as { channel?: unknown } | null)?.channel;
+		if (refuse(event) || typeof channel !== "string") return port.close();
+		let live: LiveBroadcast;
+		try {
+			live = studio.golive.byChannel(channel);
+		} catch {
+			log.warn("media channel refused: unknown channel");
+			return port.close();
+		}
+		port.on("message", ({ data }) => {
+			try {
+				if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) throw new StudioError("PROTOCOL", "media frames are binary");
+				port.postMessage({ ack: live.ingest(channel, data) });
+			} catch (err) {
+				const e = StudioError.from(err);
+				log.warn(`media channel for ${live.path} closed: ${e.message}`);
+				port.postMessage({ error: e.message });
+				port.close();
+			}
+		});
+		port.start();
+	});
+
 	const stopEvents = studio.events.listen((event, payload) => {
 		for (const { contents, events } of subscriptions.values()) {
 			if (events.has(event) && !contents.isDestroyed()) contents.send(IpcChannel.event, event, payload);
@@ -99,6 +138,7 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 		stopEvents();
 		ipcMain.removeHandler(IpcChannel.invoke);
 		ipcMain.removeHandler(IpcChannel.subscribe);
+		ipcMain.removeAllListeners(IpcChannel.media);
 		subscriptions.clear();
 	};
 }

@@ -17,6 +17,8 @@ import { BridgeRequest, type BridgeMessage } from "../../shared/api";
 import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { describeIssues, dispatch } from "../engine/dispatch";
+import type { LiveBroadcast } from "../engine/golive/live-broadcast";
+import type { Log } from "../engine/log/logger";
 import type { Studio } from "../engine/studio";
 import { SECURITY_HEADERS, serveStatic } from "./static";
 
@@ -46,6 +48,7 @@ export interface WebHost {
 }
 
 const MAX_MESSAGE_BYTES = 1 << 20;
+const MAX_MEDIA_FRAME_BYTES = 16 << 20;
 
 /**
  * Finds the built renderer by walking up from this module, which may sit in `electron/web`
@@ -88,11 +91,27 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 	});
 
 	const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+	// Media frames carry whole encoded chunks: a 4K keyframe can be several MiB.
+	const mediaWss = new WebSocketServer({ noServer: true, maxPayload: MAX_MEDIA_FRAME_BYTES, perMessageDeflate: false });
 	server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
 		const refusal = checkUpgrade(req, token, allowedHosts);
 		if (refusal) {
 			log.warn(`bridge refused: ${refusal.reason}`);
 			socket.end(`HTTP/1.1 ${refusal.status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+			return;
+		}
+		const url = new URL(req.url ?? "/", "http://localhost");
+		if (url.pathname === "/media") {
+			let live: LiveBroadcast;
+			const channel = url.searchParams.get("channel") ?? "";
+			try {
+				live = studio.golive.byChannel(channel);
+			} catch {
+				log.warn("media channel refused: unknown channel");
+				socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+				return;
+			}
+			mediaWss.handleUpgrade(req, socket, head, (ws) => serveMediaChannel(ws, live, channel, log));
 			return;
 		}
 		wss.handleUpgrade(req, socket, head, (ws) => serveBridge(ws, studio));
@@ -114,8 +133,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 		port,
 		token,
 		close: async () => {
-			for (const client of wss.clients) client.terminate();
+			for (const client of [...wss.clients, ...mediaWss.clients]) client.terminate();
 			wss.close();
+			mediaWss.close();
 			await new Promise<void>((r) => server.close(() => r()));
 			server.closeAllConnections();
 		},
@@ -131,7 +151,7 @@ function checkUpgrade(
 	const host = req.headers.host ?? "";
 	if (!allowedHosts.has(host)) return { status: "421 Misdirected Request", reason: "foreign Host header" };
 	const url = new URL(req.url ?? "/", "http://localhost");
-	if (url.pathname !== "/bridge") return { status: "404 Not Found", reason: `no endpoint ${url.pathname}` };
+	if (url.pathname !== "/bridge" && url.pathname !== "/media") return { status: "404 Not Found", reason: `no endpoint ${url.pathname}` };
 	const origin = req.headers.origin;
 	// Browsers always send Origin on WebSocket upgrades; a page from another site carries its own.
 	if (origin !== undefined && !allowedHosts.has(origin.replace(/^http:\/\//, ""))) {
@@ -143,6 +163,25 @@ function checkUpgrade(
 		return { status: "401 Unauthorized", reason: "missing or wrong token" };
 	}
 	return undefined;
+}
+
+/**
+ * One media channel: binary frames in (shared/media.ts), `{"ack":N}` text out. A malformed
+ * frame closes this channel only (code 1007) and never touches the broadcast's other tracks.
+ */
+function serveMediaChannel(ws: WebSocket, live: LiveBroadcast, channel: string, log: Log): void {
+	ws.on("error", () => ws.terminate());
+	ws.on("message", (data, isBinary) => {
+		if (!isBinary) return ws.close(1003, "media channels carry binary frames");
+		try {
+			const ack = live.ingest(channel, data as Buffer);
+			ws.send(JSON.stringify({ ack }));
+		} catch (err) {
+			const e = StudioError.from(err);
+			log.warn(`media channel for ${live.path} closed: ${e.message}`);
+			ws.close(e.codeName === "CLOSED" ? 1000 : 1007, e.message.slice(0, 120));
+		}
+	});
 }
 
 /** Serves the contract on one authenticated socket until it closes. */

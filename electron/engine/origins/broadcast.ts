@@ -60,6 +60,7 @@ export class RemoteBroadcast implements OriginBroadcast {
 	readonly since = Date.now();
 	readonly done: Promise<void>;
 	#ended = false;
+	#endReason: "unannounced" | "disconnected" | undefined;
 	#end!: () => void;
 
 	constructor(
@@ -75,6 +76,11 @@ export class RemoteBroadcast implements OriginBroadcast {
 		return this.#ended;
 	}
 
+	/** Why it ended: the relay unannounced it, or the session's connection dropped (it may come back). */
+	get endReason(): "unannounced" | "disconnected" | undefined {
+		return this.#endReason;
+	}
+
 	consume(): Moq.Broadcast.Consumer {
 		// The origin's own handle (`consumer`) stays open until end(), so readers' clones never
 		// close the session's subscription by being the last handle.
@@ -82,9 +88,10 @@ export class RemoteBroadcast implements OriginBroadcast {
 	}
 
 	/** Ends it: the relay unannounced it or the session dropped. Idempotent. */
-	end(): void {
+	end(reason: "unannounced" | "disconnected"): void {
 		if (this.#ended) return;
 		this.#ended = true;
+		this.#endReason = reason;
 		this.consumer.close();
 		this.#end();
 	}

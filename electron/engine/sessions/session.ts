@@ -340,7 +340,7 @@ export class Session {
 		return ended.then((reason) => {
 			for (const c of epoch.cleanups) c();
 			for (const { producer } of epoch.published.values()) producer.close();
-			for (const remote of epoch.consumed.values()) remote.end();
+			for (const remote of epoch.consumed.values()) remote.end("disconnected");
 			this.#sample();
 			this.#base = { ...this.#totals };
 			conn.close();
@@ -422,7 +422,7 @@ export class Session {
 					if (!event) break;
 					const path = Moq.Path.join(prefix, event.path);
 					const previous = epoch.consumed.get(path);
-					previous?.end();
+					previous?.end("unannounced");
 					epoch.consumed.delete(path);
 					if (!event.active) {
 						log.debug(`unannounced ${path}`);
@@ -439,7 +439,7 @@ export class Session {
 						this.#hooks.origins.addBroadcast(originId, remote);
 						log.debug(`announced by relay: ${path}`);
 					} catch (err) {
-						remote.end();
+						remote.end("unannounced");
 						epoch.consumed.delete(path);
 						log.debug(`skipped ${path}: ${StudioError.from(err).message}`);
 					}

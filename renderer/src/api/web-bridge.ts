@@ -8,17 +8,20 @@ import { StudioError } from "../../../shared/errors";
 
 type Pending = (envelope: Envelope) => void;
 
+/** Where the page keeps the web host's token for reloads (the address bar no longer shows it). */
+export const TOKEN_KEY = "moq-studio-token";
+
 /** Reads the token from the page URL once, keeps it for reloads, and removes it from the address bar. */
 export function takeToken(): string | null {
 	const url = new URL(window.location.href);
 	const fromUrl = url.searchParams.get("token");
 	if (fromUrl) {
-		sessionStorage.setItem("moq-studio-token", fromUrl);
+		sessionStorage.setItem(TOKEN_KEY, fromUrl);
 		url.searchParams.delete("token");
 		window.history.replaceState(null, "", url.toString());
 		return fromUrl;
 	}
-	return sessionStorage.getItem("moq-studio-token");
+	return sessionStorage.getItem(TOKEN_KEY);
 }
 
 /** Opens the bridge; `onState` reports whether the socket is up. */

@@ -1,0 +1,85 @@
+/**
+ * `moq-studio publish`: publishes a media file as a hang broadcast, paced at its own timing.
+ */
+import * as Moq from "@moq/net";
+import { StudioError } from "../../shared/errors";
+import { LocalBroadcast } from "../engine/origins/broadcast";
+import { publishFile } from "../engine/publish";
+import { flagOption, stringOption, type Command } from "./command";
+import { failOnGiveUp, holdSession } from "./held-session";
+
+/** Waits until the session's socket has handed everything to the network (or `ms` passed). */
+async function drained(queued: () => number, ms: number): Promise<void> {
+	const deadline = Date.now() + ms;
+	while (queued() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** The `publish` sub-command. */
+export const publishCommand: Command = {
+	name: "publish",
+	summary: "Publish a media file (MP4, MKV, WebM) as a hang broadcast, without re-encoding",
+	usage: "--url URL --broadcast PATH --file FILE [--loop] [--wait-subscriber] [--token JWT] [--json]",
+	options: {
+		url: { type: "string" },
+		broadcast: { type: "string" },
+		file: { type: "string" },
+		loop: { type: "boolean" },
+		"wait-subscriber": { type: "boolean" },
+		token: { type: "string" },
+		json: { type: "boolean" },
+	},
+	optionHelp: {
+		url: "the relay, e.g. http://127.0.0.1:4443/",
+		broadcast: "the broadcast path, e.g. live/show.hang",
+		file: "the media file to publish",
+		loop: "start over at the end until interrupted",
+		"wait-subscriber": "start sending once every track has a subscriber, so the first viewer gets the whole file",
+		token: "relay token (JWT); sent as ?jwt= and never printed",
+		json: "one JSON object per line, each with an \"event\" field",
+	},
+	async run(values, _positionals, ctx) {
+		const url = stringOption(values, "url");
+		const path = stringOption(values, "broadcast");
+		const file = stringOption(values, "file");
+		if (!url || !path || !file) throw new StudioError("INVALID_ARGUMENT", "--url, --broadcast and --file are required");
+		const held = holdSession(ctx, { url, token: stringOption(values, "token"), json: flagOption(values, "json"), role: "publish" });
+		const abort = new AbortController();
+		void held.interrupted.then(() => abort.abort());
+		try {
+			await Promise.race([held.connected(), failOnGiveUp(held), held.interrupted]);
+			if (abort.signal.aborted) return 0;
+			const producer = new Moq.Broadcast.Producer();
+			held.studio.origins.addBroadcast(held.originId, new LocalBroadcast(path, producer));
+			let lastPrinted = 0;
+			const summary = await Promise.race([
+				publishFile({
+					file,
+					broadcast: producer,
+					loop: flagOption(values, "loop"),
+					waitForSubscribers: flagOption(values, "wait-subscriber"),
+					signal: abort.signal,
+					log: held.studio.logger.scope("publish"),
+					onProgress: (p) => {
+						if (Date.now() - lastPrinted < 1000) return;
+						lastPrinted = Date.now();
+						held.printer.print("progress", { positionS: p.positionS, loops: p.loops }, `published ${p.positionS.toFixed(1)} s`);
+					},
+				}),
+				failOnGiveUp(held),
+			]);
+			// Let the relay receive the tail before the broadcast ends.
+			await drained(() => held.studio.sessions.stats(held.sessionId).queuedBytes, 5000);
+			await new Promise((r) => setTimeout(r, 300));
+			producer.close();
+			const frames = Object.values(summary.tracks).reduce((n, t) => n + t.frames, 0);
+			held.printer.print(
+				"done",
+				{ file: summary.file, format: summary.format, durationS: summary.positionS, frames, aborted: summary.aborted },
+				`${summary.aborted ? "stopped" : "published"} ${summary.file}: ${summary.positionS.toFixed(1)} s, ${frames} frames`,
+			);
+			return 0;
+		} finally {
+			await held.close();
+		}
+	},
+};

@@ -1,0 +1,156 @@
+/**
+ * One Go Live broadcast: chunks encoded in the renderer arrive on media channels and are written
+ * as a hang broadcast into an origin, so they go out through every session that publishes it.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import * as Moq from "@moq/net";
+import { StudioError } from "../../../shared/errors";
+import { decodeMediaFrame, type LiveAudioSpec, type LiveVideoSpec, type MediaChannel } from "../../../shared/media";
+import { audioTrackName, videoTrackName } from "../hang";
+import { LocalBroadcast } from "../origins/broadcast";
+import type { OriginRegistry } from "../origins/registry";
+import { HangBroadcastPublisher, type MediaTrackWriter } from "../publish";
+import { RateMeter } from "../sessions/rate";
+
+/** What to publish. */
+export interface LiveSpec {
+	originId: string;
+	path: string;
+	video?: LiveVideoSpec;
+	audio?: LiveAudioSpec;
+}
+
+interface ChannelState {
+	info: MediaChannel;
+	writer: MediaTrackWriter;
+	rate: RateMeter;
+	received: number;
+	lastSequence: number;
+	/** Bitrate bounds and current target for video adaptation. */
+	bounds?: { min: number; max: number; target: number };
+}
+
+/** A live broadcast fed by media channels. */
+export class LiveBroadcast {
+	readonly id = randomUUID();
+	readonly startedAt = Date.now();
+	readonly path: string;
+	readonly originId: string;
+	readonly #producer = new Moq.Broadcast.Producer();
+	readonly #publisher: HangBroadcastPublisher;
+	readonly #channels = new Map<string, ChannelState>();
+	readonly #origins: OriginRegistry;
+	readonly #local: LocalBroadcast;
+	#stopped = false;
+
+	/** Publishes the catalog and enters the origin; ALREADY_EXISTS / NOT_FOUND from the origin. */
+	constructor(spec: LiveSpec, origins: OriginRegistry) {
+		this.path = spec.path;
+		this.originId = spec.originId;
+		this.#origins = origins;
+		this.#publisher = new HangBroadcastPublisher(this.#producer);
+		if (spec.video) {
+			const { minBitrate, maxBitrate, ...video } = spec.video;
+			const name = videoTrackName(0);
+			const writer = this.#publisher.addVideo(name, { ...video, description: video.description?.toLowerCase() });
+			const max = maxBitrate ?? video.bitrate;
+			this.#open(name, "video", writer, { min: Math.min(max, minBitrate ?? Math.round(video.bitrate / 4)), max, target: video.bitrate });
+		}
+		if (spec.audio) {
+			const name = audioTrackName(0);
+			const writer = this.#publisher.addAudio(name, { ...spec.audio, description: spec.audio.description?.toLowerCase() });
+			this.#open(name, "audio", writer);
+		}
+		this.#publisher.publishCatalog();
+		this.#local = new LocalBroadcast(spec.path, this.#producer);
+		try {
+			origins.addBroadcast(spec.originId, this.#local);
+		} catch (err) {
+			this.#publisher.close();
+			this.#producer.close();
+			throw err;
+		}
+	}
+
+	#open(track: string, kind: "video" | "audio", writer: MediaTrackWriter, bounds?: ChannelState["bounds"]): void {
+		// 128 bits of randomness: a channel id is a capability for writing into this broadcast.
+		const channel = randomBytes(16).toString("base64url");
+		this.#channels.set(channel, { info: { channel, track, kind }, writer, rate: new RateMeter(), received: 0, lastSequence: -1, bounds });
+	}
+
+	/** The channels to open, one per track. */
+	get channels(): MediaChannel[] {
+		return [...this.#channels.values()].map((c) => c.info);
+	}
+
+	/** True when `channel` belongs to this broadcast. */
+	owns(channel: string): boolean {
+		return this.#channels.has(channel);
+	}
+
+	/**
+	 * Writes one media frame from `channel`. Returns the sequence to acknowledge. PROTOCOL for a
+	 * malformed frame or a sequence that goes backwards, CLOSED after stop.
+	 */
+	ingest(channel: string, data: ArrayBuffer | ArrayBufferView): number {
+		const state = this.#channels.get(channel);
+		if (!state) throw new StudioError("NOT_FOUND", "unknown media channel");
+		if (this.#stopped) throw new StudioError("CLOSED", "the broadcast has stopped");
+		let frame;
+		try {
+			frame = decodeMediaFrame(data);
+		} catch (err) {
+			throw new StudioError("PROTOCOL", `malformed media frame: ${(err as Error).message}`);
+		}
+		if (frame.sequence <= state.lastSequence) throw new StudioError("PROTOCOL", "media frame sequence went backwards");
+		state.lastSequence = frame.sequence;
+		state.writer.write({ data: frame.payload, timestampUs: frame.timestampUs, keyframe: frame.keyframe });
+		state.received += frame.payload.byteLength;
+		state.rate.sample(state.received);
+		return frame.sequence;
+	}
+
+	/** Sets the video target bitrate within its bounds; returns the value applied, or null without video. */
+	retarget(bitsPerSecond: number): number | null {
+		for (const state of this.#channels.values()) {
+			if (!state.bounds) continue;
+			state.bounds.target = Math.round(Math.min(state.bounds.max, Math.max(state.bounds.min, bitsPerSecond)));
+			return state.bounds.target;
+		}
+		return null;
+	}
+
+	/** The current video target and bounds, if there is video. */
+	get videoBounds(): { min: number; max: number; target: number } | undefined {
+		for (const state of this.#channels.values()) if (state.bounds) return { ...state.bounds };
+		return undefined;
+	}
+
+	/** Per-track counters. */
+	trackStats() {
+		const stats = this.#publisher.stats();
+		return [...this.#channels.values()].map((c) => {
+			c.rate.sample(c.received);
+			const s = stats[c.info.track];
+			return {
+				name: c.info.track,
+				kind: c.info.kind,
+				frames: s?.frames ?? 0,
+				bytes: s?.bytes ?? 0,
+				groups: s?.groups ?? 0,
+				dropped: s?.dropped ?? 0,
+				bitrate: c.rate.bitsPerSecond(),
+				targetBitrate: c.bounds?.target ?? null,
+			};
+		});
+	}
+
+	/** Ends the broadcast cleanly: tracks close, subscribers see the end, the origin unannounces it. Idempotent. */
+	stop(): void {
+		if (this.#stopped) return;
+		this.#stopped = true;
+		this.#publisher.close();
+		this.#producer.close();
+		this.#origins.removeBroadcast(this.originId, this.#local);
+	}
+}

@@ -1,0 +1,202 @@
+/**
+ * Going live from the renderer: capture, one encoder worker per track, `golive.start` with the
+ * encoders' decoder configs, media channels to the engine, bitrate targets back to the encoder.
+ */
+import type { StudioApi } from "../../../shared/api";
+import type { LiveBroadcastInfo } from "../../../shared/media";
+import type { FromWorker, ToWorker } from "./protocol";
+import { chooseAudioConfig, chooseVideoConfig, type VideoPreset } from "./presets";
+import { mediaTarget } from "./targets";
+
+/** What to capture. */
+export type VideoSource = { kind: "camera"; deviceId?: string } | { kind: "screen" } | { kind: "none" };
+/** Which microphone, if any. */
+export type AudioSource = { kind: "microphone"; deviceId?: string } | { kind: "none" };
+
+/** Options for {@link goLive}. */
+export interface GoLiveOptions {
+	originId: string;
+	path: string;
+	video: VideoSource;
+	audio: AudioSource;
+	preset: VideoPreset;
+}
+
+/** Per-track counters the workers report about once a second. */
+export interface EncoderStats {
+	encoded: number;
+	sent: number;
+	dropped: number;
+	bytes: number;
+	inflight: number;
+	skipping: boolean;
+}
+
+/** A running Go Live session in this window. */
+export interface LiveSession {
+	/** The captured stream, for the local preview. */
+	stream: MediaStream;
+	info: LiveBroadcastInfo;
+	/** The codec actually used for video, e.g. avc1.640028. */
+	videoCodec: string | null;
+	encoders: Map<"video" | "audio", EncoderStats>;
+	/** Called with fresh counters. */
+	onStats: (() => void) | undefined;
+	/** Called when something fails after start (an encoder error, a closed channel). */
+	onError: ((message: string) => void) | undefined;
+	stop(): Promise<void>;
+}
+
+/** Chromium's Insertable Streams processor; on the main thread only (DESIGN.md §4), not in the DOM typings. */
+type TrackProcessor = new <T>(init: { track: MediaStreamTrack }) => { readonly readable: ReadableStream<T> };
+
+function trackProcessor(): TrackProcessor {
+	const ctor = (globalThis as unknown as { MediaStreamTrackProcessor?: TrackProcessor }).MediaStreamTrackProcessor;
+	if (!ctor) throw new Error("this browser cannot read raw frames from a capture (no MediaStreamTrackProcessor)");
+	return ctor;
+}
+
+async function capture(opts: GoLiveOptions): Promise<MediaStream> {
+	const stream = new MediaStream();
+	const { preset } = opts;
+	if (opts.video.kind === "screen") {
+		const display = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: preset.framerate }, audio: false });
+		display.getVideoTracks().forEach((t) => stream.addTrack(t));
+	}
+	const wantCamera = opts.video.kind === "camera";
+	const wantMic = opts.audio.kind === "microphone";
+	if (wantCamera || wantMic) {
+		const user = await navigator.mediaDevices.getUserMedia({
+			video: wantCamera
+				? { deviceId: opts.video.kind === "camera" && opts.video.deviceId ? { exact: opts.video.deviceId } : undefined, width: { ideal: preset.width }, height: { ideal: preset.height }, frameRate: { ideal: preset.framerate } }
+				: false,
+			audio: wantMic
+				? { deviceId: opts.audio.kind === "microphone" && opts.audio.deviceId ? { exact: opts.audio.deviceId } : undefined, sampleRate: 48_000, echoCancellation: false, noiseSuppression: false, autoGainControl: false }
+				: false,
+		});
+		user.getTracks().forEach((t) => stream.addTrack(t));
+	}
+	return stream;
+}
+
+function waitFor<T extends FromWorker["type"]>(worker: Worker, type: T, ms: number): Promise<Extract<FromWorker, { type: T }>> {
+	return new Promise((resolve, reject) => {
+		const timer = setTimeout(() => reject(new Error(`the encoder produced no ${type} within ${ms / 1000} s`)), ms);
+		const onMessage = (ev: MessageEvent<FromWorker>) => {
+			if (ev.data.type === "error") {
+				clearTimeout(timer);
+				worker.removeEventListener("message", onMessage);
+				reject(new Error(ev.data.message));
+			} else if (ev.data.type === type) {
+				clearTimeout(timer);
+				worker.removeEventListener("message", onMessage);
+				resolve(ev.data as Extract<FromWorker, { type: T }>);
+			}
+		};
+		worker.addEventListener("message", onMessage);
+	});
+}
+
+function startWorker(message: ToWorker, transfer: Transferable[]): Worker {
+	const worker = new Worker(new URL("./encoder.worker.ts", import.meta.url), { type: "module", name: message.type });
+	worker.postMessage(message, transfer);
+	return worker;
+}
+
+/** Goes live; rejects with a readable Error when capture, encoding or the engine refuses. */
+export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveSession> {
+	const stream = await capture(opts);
+	const workers = new Map<"video" | "audio", Worker>();
+	const cleanup = () => {
+		for (const w of workers.values()) w.terminate();
+		stream.getTracks().forEach((t) => t.stop());
+	};
+	try {
+		const videoTrack = stream.getVideoTracks()[0];
+		const audioTrack = stream.getAudioTracks()[0];
+		let videoCodec: string | null = null;
+		let videoConfig: VideoEncoderConfig | undefined;
+		if (videoTrack) {
+			const settings = videoTrack.getSettings();
+			// Encode what the source really delivers (even dimensions, as encoders require).
+			const width = (settings.width ?? opts.preset.width) & ~1;
+			const height = (settings.height ?? opts.preset.height) & ~1;
+			videoConfig = await chooseVideoConfig({ width, height, framerate: opts.preset.framerate, bitrate: opts.preset.bitrate });
+			videoCodec = videoConfig.codec;
+			const Processor = trackProcessor();
+			const processor = new Processor<VideoFrame>({ track: videoTrack });
+			workers.set("video", startWorker({ type: "start-video", readable: processor.readable, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval }, [processor.readable as unknown as Transferable]));
+		}
+		let audioConfig: AudioEncoderConfig | undefined;
+		if (audioTrack) {
+			audioConfig = await chooseAudioConfig(Math.min(2, audioTrack.getSettings().channelCount ?? 1));
+			const Processor = trackProcessor();
+			const processor = new Processor<AudioData>({ track: audioTrack });
+			workers.set("audio", startWorker({ type: "start-audio", readable: processor.readable, config: audioConfig }, [processor.readable as unknown as Transferable]));
+		}
+		if (workers.size === 0) throw new Error("choose a video or an audio source");
+
+		const [videoOut, audioOut] = await Promise.all([
+			workers.has("video") ? waitFor(workers.get("video")!, "decoder-config", 10_000) : undefined,
+			workers.has("audio") ? waitFor(workers.get("audio")!, "decoder-config", 10_000) : undefined,
+		]);
+		const info = await api.invoke("golive.start", {
+			originId: opts.originId,
+			path: opts.path,
+			video:
+				videoOut && videoConfig
+					? {
+							codec: videoOut.codec,
+							description: videoOut.description,
+							codedWidth: videoOut.codedWidth ?? videoConfig.width,
+							codedHeight: videoOut.codedHeight ?? videoConfig.height,
+							framerate: opts.preset.framerate,
+							bitrate: opts.preset.bitrate,
+						}
+					: undefined,
+			audio:
+				audioOut && audioConfig
+					? { codec: audioOut.codec, description: audioOut.description, sampleRate: audioOut.sampleRate ?? 48_000, numberOfChannels: audioOut.numberOfChannels ?? audioConfig.numberOfChannels, bitrate: audioConfig.bitrate ?? 128_000 }
+					: undefined,
+		});
+
+		const session: LiveSession = {
+			stream,
+			info,
+			videoCodec,
+			encoders: new Map(),
+			onStats: undefined,
+			onError: undefined,
+			stop: async () => {
+				stopEvents();
+				for (const w of workers.values()) w.postMessage({ type: "stop" } satisfies ToWorker);
+				await api.invoke("golive.stop", { id: info.id }).catch(() => {});
+				setTimeout(cleanup, 500);
+			},
+		};
+		for (const channel of info.channels) {
+			const worker = workers.get(channel.kind);
+			if (!worker) continue;
+			worker.postMessage({ type: "attach", target: await mediaTarget(channel.channel) } satisfies ToWorker, []);
+			worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
+				if (ev.data.type === "stats") {
+					const { type: _t, ...stats } = ev.data;
+					session.encoders.set(channel.kind, stats);
+					session.onStats?.();
+				} else if (ev.data.type === "error") session.onError?.(ev.data.message);
+			});
+		}
+		// The engine adapts the target to the destinations' bandwidth; the encoder follows.
+		const stopEvents = api.on("golive.stats", (update) => {
+			if (update.id !== info.id) return;
+			session.info = update;
+			const target = update.tracks.find((t) => t.kind === "video")?.targetBitrate;
+			if (target) workers.get("video")?.postMessage({ type: "bitrate", bitrate: target } satisfies ToWorker);
+			session.onStats?.();
+		});
+		return session;
+	} catch (err) {
+		cleanup();
+		throw err;
+	}
+}
