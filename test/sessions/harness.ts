@@ -65,15 +65,15 @@ export async function readFrames(consumer: Moq.Broadcast.Consumer, track: string
 	return out;
 }
 
-/** Resolves once `conn` sees `path` announced (active). */
-export async function waitAnnounced(conn: Moq.Connection.Established, path: string, ms = 10_000): Promise<void> {
+/** Resolves once `conn` sees `path` announced (active), or unannounced with `active: false`. */
+export async function waitAnnounced(conn: Moq.Connection.Established, path: string, ms = 10_000, active = true): Promise<void> {
 	const announced = conn.announced(Moq.Path.empty());
 	const deadline = setTimeout(() => announced.close(new Error(`timed out waiting for ${path} to be announced`)), ms);
 	try {
 		for (;;) {
 			const event = await announced.next();
 			if (!event) throw new Error(`announcements ended before ${path}`);
-			if (event.active && event.path === path) return;
+			if (event.active === active && event.path === path) return;
 		}
 	} finally {
 		clearTimeout(deadline);

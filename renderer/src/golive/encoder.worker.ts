@@ -83,10 +83,17 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 			}
 			case "start-audio": {
 				const encoder = new AudioEncoder({ output, error: (e) => post({ type: "error", message: e.message }) });
-				encoder.configure(msg.config);
 				reader = msg.readable.getReader();
-				await pump(reader, (data) => encoder.encode(data as AudioData));
-				await encoder.flush().catch(() => {});
+				await pump(reader, (data) => {
+					const audio = data as AudioData;
+					// Configure from the first buffer: a capture may deliver another rate or channel
+					// count than it was asked for, and the encoder must match its input exactly.
+					if (encoder.state === "unconfigured") {
+						encoder.configure({ ...msg.config, sampleRate: audio.sampleRate, numberOfChannels: audio.numberOfChannels });
+					}
+					encoder.encode(audio);
+				});
+				if (encoder.state === "configured") await encoder.flush().catch(() => {});
 				encoder.close();
 				post({ type: "ended" });
 				break;

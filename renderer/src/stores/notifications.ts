@@ -1,5 +1,6 @@
 /**
  * Toasts: short messages for the user, errors with their code from the error table.
+ * Errors stay until dismissed; warnings and information fade after a few seconds.
  */
 import { create } from "zustand";
 import { StudioError } from "../../../shared/errors";
@@ -7,7 +8,7 @@ import { StudioError } from "../../../shared/errors";
 /** One message shown to the user. */
 export interface Notice {
 	id: number;
-	kind: "error" | "info";
+	kind: "error" | "warning" | "info";
 	title: string;
 	detail: string;
 }
@@ -23,13 +24,16 @@ export interface NotificationsState {
 
 let nextId = 1;
 
+const FADE_MS: Record<Notice["kind"], number | null> = { error: null, warning: 10_000, info: 5_000 };
+
 /** The notifications store. */
 export const useNotifications = create<NotificationsState>()((set, get) => ({
 	notices: [],
 	push(kind, title, detail) {
 		const id = nextId++;
 		set({ notices: [...get().notices.slice(-4), { id, kind, title, detail }] });
-		if (kind === "info") setTimeout(() => get().dismiss(id), 5000);
+		const fade = FADE_MS[kind];
+		if (fade !== null) setTimeout(() => get().dismiss(id), fade);
 	},
 	error(title, err) {
 		const e = StudioError.from(err);

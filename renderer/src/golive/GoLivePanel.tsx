@@ -1,0 +1,201 @@
+import { Circle, Radio, Square } from "lucide-react";
+import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useOrigins } from "../stores/origins";
+import { PRESETS } from "./presets";
+import { selectedPreset, useGoLive } from "./store";
+import "./golive.css";
+
+function formatBitrate(bps: number): string {
+	return bps >= 1e6 ? `${(bps / 1e6).toFixed(2)} Mb/s` : `${Math.round(bps / 1e3)} kb/s`;
+}
+
+function formatDuration(ms: number): string {
+	const s = Math.floor(ms / 1000);
+	return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
+}
+
+/** Go Live: sources, preset, preview, and the live indicator with per-destination counters. */
+export function GoLivePanel() {
+	const { form, setForm, cameras, microphones, phase, error, live, start, stop, loadDevices } = useGoLive();
+	useGoLive((s) => s.tick);
+	const origins = useOrigins((s) => s.origins);
+	const followOrigins = useOrigins((s) => s.follow);
+	const preview = useRef<HTMLVideoElement>(null);
+	const [now, setNow] = useState(Date.now());
+	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), audio: useId(), mic: useId(), preset: useId() };
+
+	useEffect(() => followOrigins(), [followOrigins]);
+	useEffect(() => void loadDevices(), [loadDevices]);
+	useEffect(() => {
+		if (!form.originId && origins[0]) setForm({ originId: (origins.find((o) => o.name === "studio") ?? origins[0]).id });
+	}, [origins, form.originId, setForm]);
+	useEffect(() => {
+		if (preview.current) preview.current.srcObject = live?.stream ?? null;
+	}, [live]);
+	useEffect(() => {
+		if (!live) return;
+		const timer = setInterval(() => setNow(Date.now()), 1000);
+		return () => clearInterval(timer);
+	}, [live]);
+
+	const submit = (e: FormEvent) => {
+		e.preventDefault();
+		void (phase === "live" ? stop() : start());
+	};
+	const busy = phase === "starting" || phase === "stopping";
+	const preset = selectedPreset(form);
+	const video = live?.info.tracks.find((t) => t.kind === "video");
+	const encoderVideo = live?.encoders.get("video");
+
+	return (
+		<section className="view golive" aria-labelledby="golive-title">
+			<header className="view-header">
+				<h1 id="golive-title">Go Live</h1>
+				{live && (
+					<div className="live-indicator" role="status" aria-label="Live status">
+						<Circle size={12} className="live-dot" aria-hidden /> LIVE · {formatDuration(now - live.info.startedAt)}
+					</div>
+				)}
+			</header>
+			<div className="golive-grid">
+				<div className="preview-pane">
+					<video ref={preview} className="preview" autoPlay muted playsInline aria-label="Local preview" />
+					{!live && <div className="preview-empty">The preview appears when you go live.</div>}
+				</div>
+				<form className="golive-form" onSubmit={submit} aria-label="Go Live settings">
+					<label htmlFor={ids.origin}>Origin</label>
+					<select id={ids.origin} value={form.originId} disabled={!!live || busy} onChange={(e) => setForm({ originId: e.target.value })}>
+						{origins.map((o) => (
+							<option key={o.id} value={o.id}>
+								{o.name}
+							</option>
+						))}
+					</select>
+					<label htmlFor={ids.path}>Broadcast path</label>
+					<input id={ids.path} value={form.path} disabled={!!live || busy} onChange={(e) => setForm({ path: e.target.value })} />
+					<label htmlFor={ids.video}>Video</label>
+					<select id={ids.video} value={form.video} disabled={!!live || busy} onChange={(e) => setForm({ video: e.target.value as typeof form.video })}>
+						<option value="camera">Camera</option>
+						<option value="screen">Screen or window</option>
+						<option value="none">No video</option>
+					</select>
+					{form.video === "camera" && (
+						<>
+							<label htmlFor={ids.camera}>Camera</label>
+							<select id={ids.camera} value={form.cameraId} disabled={!!live || busy} onChange={(e) => setForm({ cameraId: e.target.value })}>
+								<option value="">Default camera</option>
+								{cameras.map((d, i) => (
+									<option key={d.deviceId || i} value={d.deviceId}>
+										{d.label || `Camera ${i + 1}`}
+									</option>
+								))}
+							</select>
+						</>
+					)}
+					<label htmlFor={ids.audio}>Audio</label>
+					<select id={ids.audio} value={form.audio} disabled={!!live || busy} onChange={(e) => setForm({ audio: e.target.value as typeof form.audio })}>
+						<option value="microphone">Microphone</option>
+						<option value="none">No audio</option>
+					</select>
+					{form.audio === "microphone" && (
+						<>
+							<label htmlFor={ids.mic}>Microphone</label>
+							<select id={ids.mic} value={form.microphoneId} disabled={!!live || busy} onChange={(e) => setForm({ microphoneId: e.target.value })}>
+								<option value="">Default microphone</option>
+								{microphones.map((d, i) => (
+									<option key={d.deviceId || i} value={d.deviceId}>
+										{d.label || `Microphone ${i + 1}`}
+									</option>
+								))}
+							</select>
+						</>
+					)}
+					<label htmlFor={ids.preset}>Quality</label>
+					<select id={ids.preset} value={form.presetId} disabled={!!live || busy} onChange={(e) => setForm({ presetId: e.target.value })}>
+						{PRESETS.map((p) => (
+							<option key={p.id} value={p.id}>
+								{p.label}
+							</option>
+						))}
+						<option value="custom">Custom…</option>
+					</select>
+					{form.presetId === "custom" && (
+						<fieldset className="custom-preset" disabled={!!live || busy}>
+							<legend>Custom quality</legend>
+							{(
+								[
+									["width", "Width"],
+									["height", "Height"],
+									["framerate", "Frames per second"],
+									["bitrate", "Bitrate (b/s)"],
+									["keyframeInterval", "Keyframe every (frames)"],
+								] as const
+							).map(([key, label]) => (
+								<label key={key}>
+									{label}
+									<input type="number" min={1} value={form.custom[key]} onChange={(e) => setForm({ custom: { ...form.custom, [key]: Number(e.target.value) } })} />
+								</label>
+							))}
+						</fieldset>
+					)}
+					<p className="muted">
+						{preset.width}×{preset.height} · {preset.framerate} fps · {formatBitrate(preset.bitrate)} · a group every {preset.keyframeInterval} frames
+					</p>
+					<button type="submit" className={`button ${live ? "danger" : "primary"}`} disabled={busy || !form.originId}>
+						{live ? <Square size={16} aria-hidden /> : <Radio size={16} aria-hidden />}
+						{phase === "starting" ? "Starting…" : phase === "stopping" ? "Stopping…" : live ? "Stop" : "Go Live"}
+					</button>
+					{error && (
+						<p className="form-error" role="alert">
+							{error}
+						</p>
+					)}
+				</form>
+			</div>
+			{live && (
+				<div className="live-stats" aria-label="Live statistics">
+					<dl>
+						<dt>Codec</dt>
+						<dd>{live.videoCodec ?? "audio only"}</dd>
+						<dt>Video bitrate</dt>
+						<dd>
+							{formatBitrate(video?.bitrate ?? 0)}
+							{video?.targetBitrate ? ` (target ${formatBitrate(video.targetBitrate)})` : ""}
+						</dd>
+						<dt>Frames sent</dt>
+						<dd>{video?.frames ?? 0}</dd>
+						<dt>Dropped</dt>
+						<dd>{(encoderVideo?.dropped ?? 0) + (video?.dropped ?? 0)}</dd>
+					</dl>
+					<table>
+						<caption>Destinations</caption>
+						<thead>
+							<tr>
+								<th scope="col">Relay</th>
+								<th scope="col">State</th>
+								<th scope="col">Out</th>
+								<th scope="col">Queued</th>
+							</tr>
+						</thead>
+						<tbody>
+							{live.info.destinations.length === 0 ? (
+								<tr>
+									<td colSpan={4}>No session publishes this origin yet: attach it to a session in Origins.</td>
+								</tr>
+							) : (
+								live.info.destinations.map((d) => (
+									<tr key={d.sessionId}>
+										<td>{d.url}</td>
+										<td>{d.phase}</td>
+										<td>{formatBitrate(d.bitrateOut)}</td>
+										<td>{Math.round(d.queuedBytes / 1024)} KiB</td>
+									</tr>
+								))
+							)}
+						</tbody>
+					</table>
+				</div>
+			)}
+		</section>
+	);
+}

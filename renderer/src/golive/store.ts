@@ -1,0 +1,101 @@
+/**
+ * The Go Live state of this window: the form, the devices, and the running live session.
+ */
+import { create } from "zustand";
+import { StudioError } from "../../../shared/errors";
+import { requireApi } from "../stores/host";
+import { goLive, type AudioSource, type LiveSession, type VideoSource } from "./controller";
+import { PRESETS, type VideoPreset } from "./presets";
+
+/** The form's fields. */
+export interface GoLiveForm {
+	originId: string;
+	path: string;
+	video: VideoSource["kind"];
+	cameraId: string;
+	audio: AudioSource["kind"];
+	microphoneId: string;
+	presetId: string;
+	custom: VideoPreset;
+}
+
+/** State of the Go Live view. */
+export interface GoLiveState {
+	form: GoLiveForm;
+	cameras: MediaDeviceInfo[];
+	microphones: MediaDeviceInfo[];
+	phase: "idle" | "starting" | "live" | "stopping";
+	error: string | null;
+	live: LiveSession | null;
+	/** Bumped whenever live counters change, so views re-render. */
+	tick: number;
+	setForm(patch: Partial<GoLiveForm>): void;
+	loadDevices(): Promise<void>;
+	start(): Promise<void>;
+	stop(): Promise<void>;
+}
+
+/** The preset the form selects (the custom one when "custom"). */
+export function selectedPreset(form: GoLiveForm): VideoPreset {
+	return PRESETS.find((p) => p.id === form.presetId) ?? form.custom;
+}
+
+/** The Go Live store. */
+export const useGoLive = create<GoLiveState>()((set, get) => ({
+	form: {
+		originId: "",
+		path: "live/studio.hang",
+		video: "camera",
+		cameraId: "",
+		audio: "microphone",
+		microphoneId: "",
+		presetId: "720p30",
+		custom: { id: "custom", label: "Custom", width: 1280, height: 720, framerate: 30, bitrate: 2_500_000, keyframeInterval: 60 },
+	},
+	cameras: [],
+	microphones: [],
+	phase: "idle",
+	error: null,
+	live: null,
+	tick: 0,
+	setForm(patch) {
+		set({ form: { ...get().form, ...patch } });
+	},
+	async loadDevices() {
+		try {
+			const devices = await navigator.mediaDevices.enumerateDevices();
+			set({ cameras: devices.filter((d) => d.kind === "videoinput"), microphones: devices.filter((d) => d.kind === "audioinput") });
+		} catch {
+			// No device access (yet): the pickers offer the default devices.
+		}
+	},
+	async start() {
+		const { form, phase } = get();
+		if (phase !== "idle") return;
+		set({ phase: "starting", error: null });
+		try {
+			const live = await goLive(requireApi(), {
+				originId: form.originId,
+				path: form.path.trim(),
+				video: form.video === "camera" ? { kind: "camera", deviceId: form.cameraId || undefined } : { kind: form.video },
+				audio: form.audio === "microphone" ? { kind: "microphone", deviceId: form.microphoneId || undefined } : { kind: "none" },
+				preset: selectedPreset(form),
+			});
+			live.onStats = () => set({ tick: get().tick + 1 });
+			live.onError = (message) => set({ error: message });
+			set({ live, phase: "live" });
+			// Labels are only visible once capture was allowed.
+			void get().loadDevices();
+		} catch (err) {
+			const message = err instanceof StudioError ? `${err.codeName}: ${err.message}` : err instanceof Error ? err.message : String(err);
+			set({ phase: "idle", error: message });
+		}
+	},
+	async stop() {
+		const { live } = get();
+		if (!live) return;
+		set({ phase: "stopping" });
+		await live.stop();
+		set({ live: null, phase: "idle" });
+	},
+}));
