@@ -10,6 +10,7 @@ import { z } from "zod";
 import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
 import { AnnouncedBroadcast, BroadcastsChanged } from "./broadcasts";
 import { GoLiveStartArgs, LiveBroadcastInfo } from "./media";
+import { FilePublishArgs, FilePublishInfo, RecordingInfo, RecordingStartArgs } from "./recordings";
 import { Preferences, SessionConfigView, SessionConnectArgs, SessionState, SessionStats } from "./sessions";
 
 /** A method's declaration: the schema of its arguments and of its result. */
@@ -43,6 +44,12 @@ export const methods = {
 	"golive.start": method(GoLiveStartArgs, LiveBroadcastInfo),
 	"golive.stop": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
 	"golive.list": method(NoArgs, z.array(LiveBroadcastInfo)),
+	"recordings.start": method(RecordingStartArgs, RecordingInfo),
+	"recordings.stop": method(z.object({ id: z.string().max(64) }).strict(), RecordingInfo),
+	"recordings.list": method(NoArgs, z.array(RecordingInfo)),
+	"publishing.start": method(FilePublishArgs, FilePublishInfo),
+	"publishing.stop": method(z.object({ id: z.string().max(64) }).strict(), FilePublishInfo),
+	"publishing.list": method(NoArgs, z.array(FilePublishInfo)),
 	"broadcasts.list": method(
 		z.object({ prefix: z.string().max(1024).optional(), originId: OriginId.optional() }).strict(),
 		z.array(AnnouncedBroadcast),
@@ -67,6 +74,10 @@ export const events = {
 	"broadcasts.changed": BroadcastsChanged,
 	/** A live broadcast's counters and targets, about once a second while live. */
 	"golive.stats": LiveBroadcastInfo,
+	/** A recording's state and counters, at most twice a second while it records. */
+	"recordings.progress": RecordingInfo,
+	/** A file publication's state and counters, at most twice a second. */
+	"publishing.progress": FilePublishInfo,
 	/** A batch of log lines (batched so a chatty engine does not flood the renderer). */
 	"log.entries": z.object({ entries: z.array(LogEntry) }),
 } as const satisfies Record<string, z.ZodType>;

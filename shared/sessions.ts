@@ -72,6 +72,8 @@ export const SessionState = z.object({
 	publishOrigin: z.string().nullable(),
 	consumeOrigin: z.string().nullable(),
 	prefix: z.string(),
+	/** True for the session to the studio's own embedded relay. */
+	embedded: z.boolean(),
 });
 /** @see SessionState */
 export type SessionState = z.infer<typeof SessionState>;

@@ -2,88 +2,11 @@
  * `moq-studio record`: records a broadcast to a crash-safe file, across reconnects.
  */
 import { basename, dirname, resolve } from "node:path";
-import type * as Moq from "@moq/net";
 import { StudioError } from "../../shared/errors";
-import type { RemoteBroadcast } from "../engine/origins/broadcast";
-import { checkFileName, Recorder, type EpochResult, type RecorderOptions, type RecordingSummary } from "../engine/record";
+import { checkFileName, type RecorderOptions } from "../engine/record";
+import { recordFromOrigin } from "../engine/recordings/follow";
 import { flagOption, stringOption, type Command } from "./command";
-import { failOnGiveUp, holdSession, type HeldSession } from "./held-session";
-
-/** One announced instance of the broadcast, with the consumer the recorder reads. */
-interface Part {
-	broadcast: RemoteBroadcast;
-	consumer: Moq.Broadcast.Consumer;
-}
-
-/**
- * Waits for `path` to be announced (first time, or again after a reconnect); `undefined` on
- * interrupt or when the session fails.
- */
-function nextPart(held: HeldSession, path: string, after: RemoteBroadcast | undefined, stop: AbortSignal): Promise<Part | undefined> {
-	return new Promise((resolveNext) => {
-		const done = (part: Part | undefined) => {
-			unwatch();
-			stop.removeEventListener("abort", onStop);
-			resolveNext(part);
-		};
-		const onStop = () => done(undefined);
-		stop.addEventListener("abort", onStop, { once: true });
-		const unwatch = held.studio.origins.watch(held.originId, ({ broadcast, active }) => {
-			if (!active || broadcast.path !== path || broadcast === after || broadcast.ended) return;
-			done({ broadcast: broadcast as RemoteBroadcast, consumer: broadcast.consume() });
-		});
-		if (stop.aborted) onStop();
-		void held.terminal.then(() => done(undefined));
-	});
-}
-
-/**
- * Records every announced instance of `path` into one file until the publisher ends it, the
- * duration is reached or `stop` aborts. A dropped connection only pauses: the same file goes on
- * after the reconnect.
- */
-async function recordParts(held: HeldSession, path: string, options: RecorderOptions, stop: AbortSignal): Promise<RecordingSummary & { cause: string }> {
-	const recorder = await Recorder.open(options);
-	let last: RemoteBroadcast | undefined;
-	let cause = "interrupted";
-	try {
-		for (;;) {
-			const part = await nextPart(held, path, last, stop);
-			if (!part) break;
-			last = part.broadcast;
-			// The relay unannouncing it or the connection dropping ends this part at once, even
-			// if a track is waiting for data that will never come on this connection.
-			const partStop = new AbortController();
-			const onStop = () => partStop.abort("aborted");
-			stop.addEventListener("abort", onStop, { once: true });
-			void part.broadcast.done.then(() => partStop.abort("aborted"));
-			let result: EpochResult;
-			try {
-				result = await recorder.record(part.consumer, partStop.signal);
-			} finally {
-				stop.removeEventListener("abort", onStop);
-				part.consumer.close();
-			}
-			if (result.error) held.studio.logger.scope("record").warn(`broadcast interrupted: ${result.error.message}`);
-			if (result.reason === "duration" || recorder.complete) {
-				cause = "duration";
-				break;
-			}
-			if (stop.aborted) break;
-			// The publisher closed its tracks, or the relay unannounced it: the recording is complete.
-			// Anything else (the connection dropped) waits for the broadcast to come back.
-			if (result.reason === "ended" || part.broadcast.endReason === "unannounced") {
-				cause = "ended";
-				break;
-			}
-		}
-	} catch (err) {
-		// Close the file (keeping what was written) before reporting the failure.
-		await recorder.finish().catch(() => undefined);
-		throw err;
-	}
-	return { ...(await recorder.finish()), cause };
-}
+import { failOnGiveUp, holdSession } from "./held-session";
 
 /** The `record` sub-command. */
 export const recordCommand: Command = {
@@ -135,12 +58,15 @@ export const recordCommand: Command = {
 					held.printer.print("progress", { durationS: p.durationS, bytes: p.bytes, epochs: p.epochs }, `recorded ${p.durationS.toFixed(1)} s, ${p.bytes} bytes`);
 				},
 			};
-			const summary = await Promise.race([recordParts(held, path, options, stop.signal), failOnGiveUp(held)]);
+			const summary = await Promise.race([
+				recordFromOrigin({ origins: held.studio.origins, originId: held.originId, path, recorder: options, signal: stop.signal, lost: held.terminal }),
+				failOnGiveUp(held),
+			]);
 			const frames = Object.fromEntries(Object.entries(summary.tracks).map(([name, t]) => [name, t.frames]));
 			held.printer.print(
 				"done",
-				{ path: summary.path ?? null, durationS: summary.durationS, bytes: summary.bytes, frames, reason: summary.cause, epochs: summary.epochs },
-				`recorded ${summary.path ?? "(nothing)"}: ${summary.durationS.toFixed(1)} s, ${summary.bytes} bytes (${summary.cause})`,
+				{ path: summary.path ?? null, durationS: summary.durationS, bytes: summary.bytes, frames, reason: summary.end, epochs: summary.epochs },
+				`recorded ${summary.path ?? "(nothing)"}: ${summary.durationS.toFixed(1)} s, ${summary.bytes} bytes (${summary.end})`,
 			);
 			return 0;
 		} finally {

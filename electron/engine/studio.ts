@@ -2,7 +2,8 @@
  * The engine root: everything the studio does, with no Electron in sight. Hosts (Electron IPC,
  * the web host, the CLI) create one `Studio`, serve its `handlers` and forward its `events`.
  */
-import { platform } from "node:os";
+import { platform, tmpdir } from "node:os";
+import { join } from "node:path";
 import type { HostKind, LogEntry } from "../../shared/models";
 import type { Preferences } from "../../shared/sessions";
 import type { Handlers } from "./dispatch";
@@ -12,6 +13,8 @@ import { Logger } from "./log/logger";
 import { GoLiveManager } from "./golive/manager";
 import { listAnnouncements, watchAnnouncements } from "./origins/announcements";
 import { OriginRegistry } from "./origins/registry";
+import { FilePublishManager } from "./publishing/manager";
+import { RecordingManager } from "./recordings/manager";
 import { startRelayWithFallback, type RelayHandle } from "./relay";
 import { SessionManager } from "./sessions/manager";
 import { FileSecretStore, type SecretStore } from "./settings/secrets";
@@ -35,6 +38,8 @@ export interface StudioOptions {
 	embeddedRelay?: EmbeddedRelayOptions;
 	/** Folder for settings; nothing is persisted when absent (tests, one-shot CLI commands). */
 	dataDir?: string;
+	/** Where recordings are written; `<dataDir>/recordings` (or a temp folder without dataDir) when absent. */
+	recordingsDir?: string;
 	/** Where relay tokens rest; {@link FileSecretStore} when absent. */
 	secrets?: SecretStore;
 }
@@ -54,6 +59,10 @@ export class Studio {
 	readonly sessions: SessionManager;
 	/** Go Live broadcasts fed by the renderer's encoders. */
 	readonly golive: GoLiveManager;
+	/** Recordings of broadcasts to files. */
+	readonly recordings: RecordingManager;
+	/** Media files published as broadcasts. */
+	readonly publishing: FilePublishManager;
 	/** The contract's handlers, served by every host through `dispatch`. */
 	readonly handlers: Handlers;
 
@@ -63,7 +72,6 @@ export class Studio {
 	readonly #secrets: SecretStore;
 	#preferences: Preferences = {};
 	#relay: RelayHandle | undefined;
-	#embeddedSession: string | undefined;
 	#restoring = false;
 
 	constructor(options: StudioOptions) {
@@ -71,6 +79,8 @@ export class Studio {
 		this.logger = options.logger ?? new Logger();
 		this.sessions = new SessionManager(this.origins, this.logger, this.events);
 		this.golive = new GoLiveManager({ origins: this.origins, sessions: this.sessions, events: this.events, log: this.logger.scope("golive") });
+		this.recordings = new RecordingManager({ origins: this.origins, events: this.events, log: this.logger.scope("record"), folder: () => this.recordingsDir });
+		this.publishing = new FilePublishManager({ origins: this.origins, events: this.events, log: this.logger.scope("publish") });
 		this.#settings = options.dataDir ? new SettingsStore(options.dataDir) : undefined;
 		this.#secrets = options.secrets ?? new FileSecretStore();
 
@@ -133,9 +143,20 @@ export class Studio {
 				return { id };
 			},
 			"golive.list": () => this.golive.list(),
+			"recordings.start": (args) => this.recordings.start(args),
+			"recordings.stop": ({ id }) => this.recordings.stop(id),
+			"recordings.list": () => this.recordings.list(),
+			"publishing.start": (args) => this.publishing.start(args),
+			"publishing.stop": ({ id }) => this.publishing.stop(id),
+			"publishing.list": () => this.publishing.list(),
 			"broadcasts.list": ({ prefix, originId }) => listAnnouncements(this.origins, { prefix, originId }),
 			"log.recent": ({ level, limit }) => this.logger.recent(level, limit),
 		};
+	}
+
+	/** The folder recordings are written to. */
+	get recordingsDir(): string {
+		return this.#options.recordingsDir ?? join(this.#options.dataDir ?? join(tmpdir(), "moq-studio"), "recordings");
 	}
 
 	/** The embedded relay, when it runs. */
@@ -159,7 +180,7 @@ export class Studio {
 			log: (level, message) => log[level](message),
 		});
 		const origin = this.origins.list().find((o) => o.name === "studio") ?? this.origins.create("studio");
-		this.#embeddedSession = this.sessions.connect({ url: this.#relay.url, publishOrigin: origin.id, consumeOrigin: origin.id });
+		this.sessions.connect({ url: this.#relay.url, publishOrigin: origin.id, consumeOrigin: origin.id }, undefined, { embedded: true });
 	}
 
 	/** Stops everything the engine started; safe to call twice. */
@@ -167,6 +188,8 @@ export class Studio {
 		await this.#persist();
 		for (const c of this.#cleanups.splice(0)) c();
 		this.golive.stopAll();
+		await this.publishing.stopAll();
+		await this.recordings.stopAll();
 		await this.sessions.closeAll();
 		await this.#relay?.close();
 		this.#relay = undefined;
@@ -214,7 +237,7 @@ export class Studio {
 		const sessions: SavedSession[] = this.sessions
 			.configs()
 			// The embedded relay's session is recreated at every start, on whatever port it gets.
-			.filter(({ id }) => id !== this.#embeddedSession)
+			.filter(({ id }) => !this.sessions.get(id).embedded)
 			.map(({ id, config, enabled }) => {
 				const { token, stallTimeoutMs: _s, connectTimeoutMs: _c, protocols: _p, ...rest } = config;
 				return { id, ...rest, enabled, ...this.#sealToken(token) };

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { AnnouncedBroadcast } from "../../shared/broadcasts";
 import { applyBatch, pruneEnded, underPrefix, type BroadcastEntry } from "../../renderer/src/stores/broadcasts";
 import { fromRecord } from "../../renderer/src/stores/preferences";
-import { formatAgo, formatBitrate, formatBytes, relayLabel, sameRelay, secondsUntil } from "../../renderer/src/lib/format";
+import { formatAgo, formatBitrate, formatBytes, relayLabel, secondsUntil } from "../../renderer/src/lib/format";
 
 const b = (path: string, since = 1000): AnnouncedBroadcast => ({ key: `o\u0000${path}`, path, originId: "o", source: "local", sessionId: null, since });
 
@@ -67,7 +67,5 @@ describe("preferences and formatting", () => {
 		expect(secondsUntil(10_000, 7_100)).toBe(3);
 		expect(secondsUntil(0, 5_000)).toBe(0);
 		expect(relayLabel("http://127.0.0.1:4443/")).toBe("127.0.0.1:4443");
-		expect(sameRelay("http://127.0.0.1:4443/", "ws://127.0.0.1:4443")).toBe(true);
-		expect(sameRelay("http://127.0.0.1:4443/?jwt=x", "http://127.0.0.1:4444/")).toBe(false);
 	});
 });

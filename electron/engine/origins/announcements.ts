@@ -7,6 +7,9 @@ import { Batcher } from "../batch";
 import type { OriginBroadcast } from "./broadcast";
 import type { OriginRegistry } from "./registry";
 
+/** The most changes one `broadcasts.changed` event carries. */
+export const BATCH_LIMIT = 1000;
+
 /** The contract model of one broadcast in an origin. */
 export function toAnnounced(originId: string, broadcast: OriginBroadcast): AnnouncedBroadcast {
 	return {
@@ -37,10 +40,14 @@ export function listAnnouncements(origins: OriginRegistry, filter: { prefix?: st
 export function watchAnnouncements(origins: OriginRegistry, deliver: (batch: BroadcastsChanged) => void): () => void {
 	type Change = { added?: AnnouncedBroadcast; removed?: { key: string; at: number } };
 	const batch = new Batcher<Change>((changes) => {
-		deliver({
-			added: changes.flatMap((c) => (c.added ? [c.added] : [])),
-			removed: changes.flatMap((c) => (c.removed ? [c.removed] : [])),
-		});
+		// At most BATCH_LIMIT changes per event: one huge event is one long task in the renderer.
+		for (let i = 0; i < changes.length; i += BATCH_LIMIT) {
+			const slice = changes.slice(i, i + BATCH_LIMIT);
+			deliver({
+				added: slice.flatMap((c) => (c.added ? [c.added] : [])),
+				removed: slice.flatMap((c) => (c.removed ? [c.removed] : [])),
+			});
+		}
 	});
 	const stop = origins.watchAll(({ originId, broadcast, active }) => {
 		if (active) batch.push({ added: toAnnounced(originId, broadcast) });

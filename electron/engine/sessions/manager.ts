@@ -39,7 +39,7 @@ export class SessionManager {
 	 * reports through status events. INVALID_ARGUMENT for a bad URL or pin, NOT_FOUND for an
 	 * unknown origin.
 	 */
-	connect(args: ConnectInput, id: string = randomUUID()): string {
+	connect(args: ConnectInput, id: string = randomUUID(), options: { embedded?: boolean } = {}): string {
 		if (this.#sessions.has(id)) throw new StudioError("ALREADY_EXISTS", `a session with id ${JSON.stringify(id)} exists`);
 		const url = parseRelayUrl(args.url, args.token);
 		for (const origin of [args.publishOrigin, args.consumeOrigin]) {
@@ -63,6 +63,7 @@ export class SessionManager {
 				connectTimeoutMs: args.connectTimeoutMs ?? SESSION_DEFAULTS.connectTimeoutMs,
 				stallTimeoutMs: args.stallTimeoutMs ?? SESSION_DEFAULTS.stallTimeoutMs,
 				wakeProbeMs: SESSION_DEFAULTS.wakeProbeMs,
+				embedded: options.embedded,
 			},
 			{
 				origins: this.#origins,
@@ -89,8 +90,9 @@ export class SessionManager {
 		const config = args ?? this.config(id);
 		// Validate the new configuration before touching the running session.
 		parseRelayUrl(config.url, config.token);
+		const embedded = this.get(id).embedded;
 		await this.remove(id);
-		return this.connect(config);
+		return this.connect(config, undefined, { embedded });
 	}
 
 	/** The configuration a session was started with (token included: never send it to a UI). */

@@ -42,6 +42,8 @@ export interface SessionConfig {
 	stallTimeoutMs: number;
 	/** After `wake()`, how long a live connection has to answer a ping. */
 	wakeProbeMs: number;
+	/** The session to the studio's own embedded relay (shown as such, not persisted). */
+	embedded?: boolean;
 }
 
 /** Defaults for the timing options of {@link SessionConfig}. */
@@ -110,6 +112,7 @@ export class Session {
 			publishOrigin: config.publishOrigin ?? null,
 			consumeOrigin: config.consumeOrigin ?? null,
 			prefix: config.prefix ?? "",
+			embedded: config.embedded ?? false,
 		};
 		this.done = this.#run().catch((err: unknown) => {
 			// The loop itself must never die silently: report it as a give-up.

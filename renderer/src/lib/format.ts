@@ -47,20 +47,6 @@ export function secondsUntil(at: number, now: number): number {
 	return Math.max(0, Math.ceil((at - now) / 1000));
 }
 
-/** A relay URL reduced for comparison: no query, no trailing slash, lower-case host, ws/http unified. */
-export function sameRelay(a: string | null | undefined, b: string | null | undefined): boolean {
-	if (!a || !b) return false;
-	const norm = (s: string) => {
-		try {
-			const u = new URL(s);
-			const scheme = u.protocol.replace(/^ws/, "http");
-			return `${scheme}//${u.host.toLowerCase()}${u.pathname.replace(/\/+$/, "")}`;
-		} catch {
-			return s.replace(/[?#].*$/, "").replace(/\/+$/, "");
-		}
-	};
-	return norm(a) === norm(b);
-}
 
 /** A relay URL as a short label: host and port, plus the path when there is one. */
 export function relayLabel(url: string): string {

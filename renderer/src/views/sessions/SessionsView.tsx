@@ -5,7 +5,7 @@ import { Dialog } from "../../components/Dialog";
 import { EmptyState } from "../../components/EmptyState";
 import { IconButton } from "../../components/IconButton";
 import { StatusBadge } from "../../components/StatusBadge";
-import { formatBitrate, formatBytes, formatDuration, relayLabel, sameRelay } from "../../lib/format";
+import { formatBitrate, formatBytes, formatDuration, relayLabel } from "../../lib/format";
 import { useInView, useNow } from "../../lib/hooks";
 import { requireApi, useHost } from "../../stores/host";
 import { useOrigins } from "../../stores/origins";
@@ -53,7 +53,7 @@ export function SessionsView() {
 /** One session: state, flow, traffic and actions. */
 const SessionCard = memo(function SessionCard({ id, onEdit }: { id: string; onEdit: () => void }) {
 	const session = useSessions((s) => s.byId[id]);
-	const embedded = useHost((s) => sameRelay(s.info?.embeddedRelayUrl, session?.url));
+	const embedded = session?.embedded ?? false;
 	const [confirmRemove, setConfirmRemove] = useState(false);
 	const ref = useRef<HTMLLIElement>(null);
 	if (!session) return null;

@@ -1,0 +1,95 @@
+/**
+ * The engine's file publications: publish a media file into an origin (so to every session that
+ * origin is attached to) at its own timing, follow its progress, stop it.
+ */
+import { randomUUID } from "node:crypto";
+import * as Moq from "@moq/net";
+import { StudioError } from "../../../shared/errors";
+import type { FilePublishInfo } from "../../../shared/recordings";
+import type { EventBus } from "../events";
+import type { Log } from "../log/logger";
+import { LocalBroadcast } from "../origins/broadcast";
+import type { OriginRegistry } from "../origins/registry";
+import { publishFile } from "../publish";
+
+interface Entry {
+	info: FilePublishInfo;
+	stop: AbortController;
+	done: Promise<void>;
+}
+
+/** Owns the file publications of this engine run. */
+export class FilePublishManager {
+	readonly #entries = new Map<string, Entry>();
+	readonly #deps: { origins: OriginRegistry; events: EventBus; log: Log };
+
+	constructor(deps: { origins: OriginRegistry; events: EventBus; log: Log }) {
+		this.#deps = deps;
+	}
+
+	/** Starts publishing; the broadcast enters the origin at once. NOT_FOUND / ALREADY_EXISTS; IO / MEDIA arrive as a failed state. */
+	start(request: { originId: string; path: string; file: string; loop?: boolean }): FilePublishInfo {
+		const producer = new Moq.Broadcast.Producer();
+		const broadcast = new LocalBroadcast(request.path, producer);
+		this.#deps.origins.addBroadcast(request.originId, broadcast);
+		const info: FilePublishInfo = {
+			id: randomUUID(),
+			originId: request.originId,
+			path: request.path,
+			file: request.file,
+			state: "publishing",
+			positionS: 0,
+			loops: 0,
+			frames: 0,
+			startedAt: Date.now(),
+			error: null,
+		};
+		const update = (patch: Partial<FilePublishInfo>) => {
+			Object.assign(info, patch);
+			this.#deps.events.emit("publishing.progress", { ...info });
+		};
+		const stop = new AbortController();
+		let lastEmit = 0;
+		const done = publishFile({
+			file: request.file,
+			broadcast: producer,
+			loop: request.loop,
+			signal: stop.signal,
+			log: this.#deps.log,
+			onProgress: (p) => {
+				if (Date.now() - lastEmit < 500) return;
+				lastEmit = Date.now();
+				update({ positionS: p.positionS, loops: p.loops, frames: Object.values(p.tracks).reduce((n, t) => n + t.frames, 0) });
+			},
+		}).then(
+			(summary) => update({ state: "finished", positionS: summary.positionS, loops: summary.loops, frames: Object.values(summary.tracks).reduce((n, t) => n + t.frames, 0) }),
+			(err: unknown) => {
+				const error = StudioError.from(err).toInfo();
+				this.#deps.log.error(`publishing ${request.file} failed: ${error.message}`);
+				update({ state: "failed", error });
+			},
+		).finally(() => producer.close());
+		this.#entries.set(info.id, { info, stop, done });
+		this.#deps.events.emit("publishing.progress", { ...info });
+		return { ...info };
+	}
+
+	/** Stops a publication (the broadcast ends for subscribers); NOT_FOUND for an unknown id. */
+	async stop(id: string): Promise<FilePublishInfo> {
+		const entry = this.#entries.get(id);
+		if (!entry) throw new StudioError("NOT_FOUND", `no file publication with id ${JSON.stringify(id)}`);
+		entry.stop.abort();
+		await entry.done;
+		return { ...entry.info };
+	}
+
+	/** Every publication of this run, newest first. */
+	list(): FilePublishInfo[] {
+		return [...this.#entries.values()].map((e) => ({ ...e.info })).reverse();
+	}
+
+	/** Stops every publication. */
+	async stopAll(): Promise<void> {
+		await Promise.all([...this.#entries.keys()].map((id) => this.stop(id)));
+	}
+}

@@ -1,0 +1,123 @@
+/**
+ * The engine's recordings: start one on any broadcast of an origin, follow its progress, stop it.
+ * Files are always created inside the recordings folder (names that escape it are refused).
+ */
+import { randomUUID } from "node:crypto";
+import { StudioError } from "../../../shared/errors";
+import type { RecordingInfo } from "../../../shared/recordings";
+import type { EventBus } from "../events";
+import type { Log } from "../log/logger";
+import type { OriginRegistry } from "../origins/registry";
+import { checkFileName, type RecordingProgress } from "../record";
+import { recordFromOrigin } from "./follow";
+
+/** What `start` takes (validated by the contract). */
+export interface RecordingRequest {
+	originId: string;
+	path: string;
+	fileName?: string;
+	format?: "mp4" | "mkv";
+	durationS?: number;
+}
+
+interface Entry {
+	info: RecordingInfo;
+	stop: AbortController;
+	done: Promise<void>;
+}
+
+/** Owns the running and finished recordings of this engine run. */
+export class RecordingManager {
+	readonly #entries = new Map<string, Entry>();
+	readonly #deps: { origins: OriginRegistry; events: EventBus; log: Log; folder: () => string };
+
+	constructor(deps: { origins: OriginRegistry; events: EventBus; log: Log; folder: () => string }) {
+		this.#deps = deps;
+	}
+
+	/** Starts recording (waiting for the broadcast if it is not announced yet). NOT_FOUND / FORBIDDEN / INVALID_ARGUMENT. */
+	start(request: RecordingRequest): RecordingInfo {
+		if (!this.#deps.origins.has(request.originId)) throw new StudioError("NOT_FOUND", `no origin with id ${JSON.stringify(request.originId)}`);
+		if (request.fileName !== undefined) checkFileName(request.fileName);
+		const path = request.path.replace(/^\/+|\/+$/g, "");
+		const info: RecordingInfo = {
+			id: randomUUID(),
+			originId: request.originId,
+			path,
+			file: null,
+			state: "waiting",
+			end: null,
+			startedAt: Date.now(),
+			endedAt: null,
+			durationS: 0,
+			bytes: 0,
+			epochs: 0,
+			tracks: [],
+			error: null,
+		};
+		const stop = new AbortController();
+		const update = (patch: Partial<RecordingInfo>) => {
+			Object.assign(info, patch);
+			this.#deps.events.emit("recordings.progress", { ...info });
+		};
+		const fromProgress = (p: RecordingProgress): Partial<RecordingInfo> => ({
+			file: p.path ?? null,
+			durationS: p.durationS,
+			bytes: p.bytes,
+			epochs: p.epochs,
+			tracks: Object.entries(p.tracks).map(([name, t]) => ({ name, kind: t.kind, codec: t.codec, frames: t.frames, bytes: t.bytes, dropped: t.dropped })),
+		});
+		let lastEmit = 0;
+		const done = recordFromOrigin({
+			origins: this.#deps.origins,
+			originId: request.originId,
+			path,
+			signal: stop.signal,
+			recorder: {
+				folder: this.#deps.folder(),
+				broadcast: path,
+				fileName: request.fileName,
+				format: request.format,
+				durationS: request.durationS,
+				log: this.#deps.log,
+				onProgress: (p) => {
+					if (Date.now() - lastEmit < 500) return;
+					lastEmit = Date.now();
+					update({ ...fromProgress(p), state: "recording" });
+				},
+			},
+		}).then(
+			(summary) => {
+				update({ ...fromProgress(summary), state: "finished", end: summary.end, endedAt: Date.now() });
+				this.#deps.log.info(`recording of ${path} finished (${summary.end}): ${summary.path ?? "no file"}`);
+			},
+			(err: unknown) => {
+				const error = StudioError.from(err).toInfo();
+				update({ state: "failed", end: "failed", endedAt: Date.now(), error });
+				this.#deps.log.error(`recording of ${path} failed: ${error.message}`);
+			},
+		);
+		this.#entries.set(info.id, { info, stop, done });
+		this.#deps.events.emit("recordings.progress", { ...info });
+		return { ...info };
+	}
+
+	/** Stops a recording and resolves once its file is complete; NOT_FOUND for an unknown id. */
+	async stop(id: string): Promise<RecordingInfo> {
+		const entry = this.#entries.get(id);
+		if (!entry) throw new StudioError("NOT_FOUND", `no recording with id ${JSON.stringify(id)}`);
+		entry.stop.abort();
+		await entry.done;
+		return { ...entry.info };
+	}
+
+	/** Every recording of this run, newest first. */
+	list(): RecordingInfo[] {
+		return [...this.#entries.values()].map((e) => ({ ...e.info })).reverse();
+	}
+
+	/** Stops every recording, completing their files. */
+	async stopAll(): Promise<void> {
+		await Promise.all([...this.#entries.keys()].map((id) => this.stop(id)));
+	}
+}

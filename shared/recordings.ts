@@ -1,0 +1,70 @@
+/**
+ * Recording and file publishing in the contract: start, stop, list and progress, so the UI can
+ * drive what `moq-studio record` and `moq-studio publish` do.
+ */
+import { z } from "zod";
+import { OriginId } from "./models";
+
+const ErrorInfo = z.object({ code: z.number(), name: z.string(), message: z.string() });
+
+/** Arguments of `recordings.start`: record a broadcast of an origin into the recordings folder. */
+export const RecordingStartArgs = z
+	.object({
+		originId: OriginId,
+		path: z.string().min(1).max(512),
+		/** A file name inside the recordings folder; the default is built from the path and time. */
+		fileName: z.string().min(1).max(255).optional(),
+		format: z.enum(["mp4", "mkv"]).optional(),
+		/** Stop after this many seconds of media. */
+		durationS: z.number().positive().max(7 * 24 * 3600).optional(),
+	})
+	.strict();
+
+/** A recording's state and counters. */
+export const RecordingInfo = z.object({
+	id: z.string(),
+	originId: z.string(),
+	path: z.string(),
+	/** The file, once created (after the broadcast's first catalog). */
+	file: z.string().nullable(),
+	state: z.enum(["waiting", "recording", "finished", "failed"]),
+	/** Why it finished: the publisher ended it, the duration was reached, or it was stopped. */
+	end: z.enum(["ended", "duration", "stopped", "failed"]).nullable(),
+	startedAt: z.number(),
+	endedAt: z.number().nullable(),
+	durationS: z.number(),
+	bytes: z.number(),
+	/** Connections recorded from (1 + reconnects). */
+	epochs: z.number(),
+	tracks: z.array(z.object({ name: z.string(), kind: z.enum(["video", "audio"]), codec: z.string(), frames: z.number(), bytes: z.number(), dropped: z.number() })),
+	error: ErrorInfo.nullable(),
+});
+/** @see RecordingInfo */
+export type RecordingInfo = z.infer<typeof RecordingInfo>;
+
+/** Arguments of `publishing.start`: publish a media file into an origin. */
+export const FilePublishArgs = z
+	.object({
+		originId: OriginId,
+		path: z.string().min(1).max(512).regex(/^[^\s]+$/, "a broadcast path has no spaces"),
+		/** An absolute path of an MP4, MKV or WebM file on the engine's machine. */
+		file: z.string().min(1).max(4096),
+		loop: z.boolean().optional(),
+	})
+	.strict();
+
+/** A file publication's state and counters. */
+export const FilePublishInfo = z.object({
+	id: z.string(),
+	originId: z.string(),
+	path: z.string(),
+	file: z.string(),
+	state: z.enum(["publishing", "finished", "failed"]),
+	positionS: z.number(),
+	loops: z.number(),
+	frames: z.number(),
+	startedAt: z.number(),
+	error: ErrorInfo.nullable(),
+});
+/** @see FilePublishInfo */
+export type FilePublishInfo = z.infer<typeof FilePublishInfo>;
