@@ -3,7 +3,7 @@
  * checklist applied, and the wiring of the engine to the IPC host. Everything else lives in
  * `electron/engine`, which runs (and is tested) without Electron.
  */
-import { app, BrowserWindow, ipcMain, powerMonitor, safeStorage, session, shell, type WebContents } from "electron";
+import { app, BrowserWindow, desktopCapturer, ipcMain, powerMonitor, safeStorage, session, shell, type WebContents } from "electron";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Studio } from "./engine/studio";
@@ -75,11 +75,42 @@ void app.whenReady().then(() => {
 		return mediaOnly.has(permission) && (details.isMainFrame ?? false) && requestingOrigin.startsWith("file://");
 	});
 
+	// Screen capture: the renderer picks a source through the contract (capture.sources/select);
+	// getDisplayMedia from our own page then gets exactly that source, or the OS picker.
+	let selectedSource: string | null = null;
+	const listSources = () => desktopCapturer.getSources({ types: ["screen", "window"], thumbnailSize: { width: 320, height: 180 } });
+	ses.setDisplayMediaRequestHandler(
+		(request, callback) => {
+			if (!isOwnPage({ url: request.frame?.url ?? "" })) return callback({});
+			listSources().then(
+				(sources) => {
+					const chosen = sources.find((s) => s.id === selectedSource) ?? sources[0];
+					callback(chosen ? { video: chosen } : {});
+				},
+				() => callback({}),
+			);
+		},
+		{ useSystemPicker: true },
+	);
+
 	const studio = new Studio({
 		host: "electron",
 		dataDir: app.getPath("userData"),
 		secrets: new SafeStorageSecretStore(safeStorage),
 		embeddedRelay: {},
+		recordingsDir: join(app.getPath("videos"), "MoQ Studio"),
+		desktopCapture: {
+			sources: async () =>
+				(await listSources()).map((s) => ({
+					id: s.id,
+					name: s.name,
+					kind: s.id.startsWith("screen:") ? "screen" : "window",
+					thumbnail: s.thumbnail.isEmpty() ? null : s.thumbnail.toDataURL(),
+				})),
+			select: (id) => {
+				selectedSource = id;
+			},
+		},
 	});
 	captureLibraryConsole(studio.logger.scope("moq"));
 	const unregister = registerIpcHost(ipcMain, studio, isOwnPage);

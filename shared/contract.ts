@@ -9,7 +9,7 @@
 import { z } from "zod";
 import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
 import { AnnouncedBroadcast, BroadcastsChanged } from "./broadcasts";
-import { GoLiveStartArgs, LiveBroadcastInfo } from "./media";
+import { CaptureSource, GoLiveStartArgs, LiveBroadcastInfo } from "./media";
 import { FilePublishArgs, FilePublishInfo, RecordingInfo, RecordingStartArgs } from "./recordings";
 import { Preferences, SessionConfigView, SessionConnectArgs, SessionState, SessionStats } from "./sessions";
 
@@ -44,6 +44,10 @@ export const methods = {
 	"golive.start": method(GoLiveStartArgs, LiveBroadcastInfo),
 	"golive.stop": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
 	"golive.list": method(NoArgs, z.array(LiveBroadcastInfo)),
+	/** Screens and windows the desktop host can capture (UNSUPPORTED in a browser, which shows its own picker). */
+	"capture.sources": method(NoArgs, z.array(CaptureSource)),
+	/** The source the next screen capture uses; null lets the OS picker decide. */
+	"capture.select": method(z.object({ id: z.string().max(200).nullable() }).strict(), z.null()),
 	"recordings.start": method(RecordingStartArgs, RecordingInfo),
 	"recordings.stop": method(z.object({ id: z.string().max(64) }).strict(), RecordingInfo),
 	"recordings.list": method(NoArgs, z.array(RecordingInfo)),

@@ -135,3 +135,14 @@ export function decodeMediaFrame(data: ArrayBuffer | ArrayBufferView): MediaFram
 
 /** The engine's acknowledgement on a media channel: every chunk up to `ack` was taken. */
 export const MediaAck = z.object({ ack: z.number().int().nonnegative() });
+
+/** A screen or window the desktop host can capture. */
+export const CaptureSource = z.object({
+	id: z.string(),
+	name: z.string(),
+	kind: z.enum(["screen", "window"]),
+	/** A small PNG thumbnail as a data: URL, when the host has one. */
+	thumbnail: z.string().nullable(),
+});
+/** @see CaptureSource */
+export type CaptureSource = z.infer<typeof CaptureSource>;

@@ -10,6 +10,8 @@ import type { Handlers } from "./dispatch";
 import { EventBus } from "./events";
 import { Batcher } from "./batch";
 import { Logger } from "./log/logger";
+import { StudioError } from "../../shared/errors";
+import type { DesktopCapture } from "./golive/desktop-capture";
 import { GoLiveManager } from "./golive/manager";
 import { listAnnouncements, watchAnnouncements } from "./origins/announcements";
 import { OriginRegistry } from "./origins/registry";
@@ -42,6 +44,8 @@ export interface StudioOptions {
 	recordingsDir?: string;
 	/** Where relay tokens rest; {@link FileSecretStore} when absent. */
 	secrets?: SecretStore;
+	/** Screen and window sources (desktop host only). */
+	desktopCapture?: DesktopCapture;
 }
 
 /** The embedded relay's default port, like moq-relay's. */
@@ -143,6 +147,11 @@ export class Studio {
 				return { id };
 			},
 			"golive.list": () => this.golive.list(),
+			"capture.sources": () => this.#desktopCapture().sources(),
+			"capture.select": ({ id }) => {
+				this.#desktopCapture().select(id);
+				return null;
+			},
 			"recordings.start": (args) => this.recordings.start(args),
 			"recordings.stop": ({ id }) => this.recordings.stop(id),
 			"recordings.list": () => this.recordings.list(),
@@ -152,6 +161,12 @@ export class Studio {
 			"broadcasts.list": ({ prefix, originId }) => listAnnouncements(this.origins, { prefix, originId }),
 			"log.recent": ({ level, limit }) => this.logger.recent(level, limit),
 		};
+	}
+
+	#desktopCapture(): DesktopCapture {
+		const capture = this.#options.desktopCapture;
+		if (!capture) throw new StudioError("UNSUPPORTED", "this host has no source list: the browser shows its own screen picker");
+		return capture;
 	}
 
 	/** The folder recordings are written to. */

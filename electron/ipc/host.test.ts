@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { IpcChannel } from "../../shared/api";
+import { encodeMediaFrame } from "../../shared/media";
 import { ErrorCode } from "../../shared/errors";
 import { Studio } from "../engine/studio";
 import { registerIpcHost, trustPage, type IpcEventLike, type IpcMainLike, type WebContentsLike } from "./host";
@@ -48,6 +49,30 @@ class FakeWebContents implements WebContentsLike {
 	destroy() {
 		this.destroyed = true;
 		for (const l of this.onDestroyed) l();
+	}
+}
+
+/** A fake MessagePortMain: records what the host sends and lets the test post messages. */
+class FakePort {
+	sent: unknown[] = [];
+	started = false;
+	closed = false;
+	private onMessage: ((e: { data: unknown }) => void) | undefined;
+	on(event: "message" | "close", listener: ((e: { data: unknown }) => void) | (() => void)) {
+		if (event === "message") this.onMessage = listener as (e: { data: unknown }) => void;
+		return this;
+	}
+	postMessage(message: unknown) {
+		this.sent.push(message);
+	}
+	start() {
+		this.started = true;
+	}
+	close() {
+		this.closed = true;
+	}
+	emit(data: unknown) {
+		this.onMessage?.({ data });
 	}
 }
 
@@ -115,6 +140,31 @@ describe("Electron IPC host", () => {
 		vi.advanceTimersByTime(200);
 		expect(contents.sent).toHaveLength(1);
 		vi.useRealTimers();
+		await studio.close();
+	});
+
+	it("serves Go Live media over a MessagePort: acks frames, refuses foreign senders, unknown channels and malformed frames", async () => {
+		const { ipc, own, contents, studio } = setup();
+		const origin = studio.origins.create("live");
+		const info = studio.golive.start({ originId: origin.id, path: "live/cam.hang", audio: { codec: "opus", sampleRate: 48_000, numberOfChannels: 1, bitrate: 64_000 } });
+		const channel = info.channels[0]!.channel;
+		const open = (event: IpcEventLike, ch: string) => {
+			const port = new FakePort();
+			const listener = ipc.listeners.get(IpcChannel.media)!;
+			listener({ ...event, ports: [port] }, { channel: ch });
+			return port;
+		};
+		expect(open({ senderFrame: { url: "https://evil.example/" }, sender: contents }, channel).closed).toBe(true);
+		expect(open(own, "no-such-channel").closed).toBe(true);
+		const port = open(own, channel);
+		expect(port.started).toBe(true);
+		port.emit(encodeMediaFrame({ sequence: 0, keyframe: true, timestampUs: 0, payload: new Uint8Array([1, 2, 3]) }));
+		expect(port.sent).toEqual([{ ack: 0 }]);
+		port.emit("not binary");
+		expect(port.sent.at(-1)).toMatchObject({ error: expect.stringMatching(/binary/) });
+		expect(port.closed).toBe(true);
+		expect(studio.golive.info(info.id).tracks[0]?.frames).toBe(1);
+		studio.golive.stopAll();
 		await studio.close();
 	});
 

@@ -45,6 +45,10 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 	let upstream: Moq.Track.Subscriber;
 	try {
 		upstream = reader.subscribe(request.name, request.subscription);
+		// A track producer replays every group it retains (hang keeps 30 s) to a new subscriber;
+		// live semantics start a new subscriber (a relay after a reconnect) at the latest group.
+		const latest = upstream.latest();
+		if (request.subscription.startGroup === undefined && latest !== undefined) upstream.startAt(latest);
 	} catch (err) {
 		request.reject(err instanceof Error ? err : new Error(String(err)));
 		return;

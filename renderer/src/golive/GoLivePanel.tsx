@@ -1,5 +1,7 @@
 import { Circle, Radio, Square } from "lucide-react";
 import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import type { CaptureSource } from "../../../shared/media";
+import { requireApi, useHost } from "../stores/host";
 import { useOrigins } from "../stores/origins";
 import { PRESETS } from "./presets";
 import { selectedPreset, useGoLive } from "./store";
@@ -22,7 +24,18 @@ export function GoLivePanel() {
 	const followOrigins = useOrigins((s) => s.follow);
 	const preview = useRef<HTMLVideoElement>(null);
 	const [now, setNow] = useState(Date.now());
-	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), audio: useId(), mic: useId(), preset: useId() };
+	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), screen: useId(), audio: useId(), mic: useId(), preset: useId() };
+	const desktop = useHost((s) => s.kind === "electron");
+	const [screens, setScreens] = useState<CaptureSource[]>([]);
+	const [screenId, setScreenId] = useState("");
+	useEffect(() => {
+		if (!desktop || form.video !== "screen") return;
+		requireApi().invoke("capture.sources", {}).then(setScreens, () => setScreens([]));
+	}, [desktop, form.video]);
+	const chooseScreen = (id: string) => {
+		setScreenId(id);
+		void requireApi().invoke("capture.select", { id: id || null });
+	};
 
 	useEffect(() => followOrigins(), [followOrigins]);
 	useEffect(() => void loadDevices(), [loadDevices]);
@@ -87,6 +100,20 @@ export function GoLivePanel() {
 								{cameras.map((d, i) => (
 									<option key={d.deviceId || i} value={d.deviceId}>
 										{d.label || `Camera ${i + 1}`}
+									</option>
+								))}
+							</select>
+						</>
+					)}
+					{form.video === "screen" && desktop && (
+						<>
+							<label htmlFor={ids.screen}>Screen or window</label>
+							<select id={ids.screen} value={screenId} disabled={!!live || busy} onChange={(e) => chooseScreen(e.target.value)}>
+								<option value="">Ask when going live</option>
+								{screens.map((src) => (
+									<option key={src.id} value={src.id}>
+										{src.kind === "screen" ? "Screen: " : "Window: "}
+										{src.name}
 									</option>
 								))}
 							</select>
