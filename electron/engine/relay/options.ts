@@ -2,6 +2,7 @@
  * Relay configuration: limits, timeouts and QMux tuning, with the defaults the studio uses.
  */
 import type { Config as QmuxConfig } from "@moq/qmux";
+import { QMUX_WINDOWS } from "../transport/qmux-config";
 import { StudioError } from "../../../shared/errors";
 import type { RelayLog } from "./log";
 
@@ -25,21 +26,8 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = {
 	maxPathLength: 1024,
 };
 
-/**
- * QMux receive windows the relay advertises. The library defaults (1 MiB per connection,
- * 256 KiB per stream) cap a publisher near 5-11 MB/s on loopback because the sender stalls
- * waiting for MAX_DATA; these let a few 25 KB-frame video groups stay in flight per stream
- * while bounding what one hostile session can make us buffer (maxData).
- */
-export const DEFAULT_QMUX_CONFIG: Readonly<QmuxConfig> = {
-	maxData: 16n * 1024n * 1024n,
-	maxStreamDataBidiLocal: 4n * 1024n * 1024n,
-	maxStreamDataBidiRemote: 4n * 1024n * 1024n,
-	maxStreamDataUni: 4n * 1024n * 1024n,
-	// One uni stream per group and one bidi per subscription: allow many tracks and groups in flight.
-	maxStreamsBidi: 1000n,
-	maxStreamsUni: 1000n,
-};
+/** QMux receive windows the relay advertises: the studio's own (transport/qmux-config.ts). */
+export const DEFAULT_QMUX_CONFIG: Readonly<QmuxConfig> = QMUX_WINDOWS;
 
 /** Send-buffer high-water mark (bytes) per session: more than one video frame so writes batch. */
 export const DEFAULT_SEND_BUFFER_BYTES = 1024 * 1024;

@@ -2,28 +2,17 @@
  * One MoQ connection attempt: WebSocket (QMux) today, HTTP/3 WebTransport when its native addon
  * is present. Returns the established `@moq/net` session with the engine's own counters.
  */
-import Qmux, { type Config as QmuxConfig } from "@moq/qmux";
+import Qmux from "@moq/qmux";
 import * as Moq from "@moq/net";
 import type { WebSocket } from "ws";
 import { StudioError } from "../../../shared/errors";
+import { QMUX_WINDOWS } from "./qmux-config";
 import { CLIENT_PROTOCOLS, openWebSocket, type SocketCounters } from "./websocket";
 import { webSocketUrl } from "./url";
 
 /** Which transport a session asks for: `auto` prefers WebTransport when available. */
 export type TransportChoice = "auto" | "websocket" | "webtransport";
 
-/**
- * QMux receive windows the studio advertises. The library defaults (1 MiB per connection,
- * 256 KiB per stream) stall a 6+ Mb/s publisher on MAX_DATA round trips (DESIGN.md §4).
- */
-export const CLIENT_QMUX_CONFIG: QmuxConfig = {
-	maxData: 16n * 1024n * 1024n,
-	maxStreamDataBidiLocal: 4n * 1024n * 1024n,
-	maxStreamDataBidiRemote: 4n * 1024n * 1024n,
-	maxStreamDataUni: 4n * 1024n * 1024n,
-	maxStreamsBidi: 1000n,
-	maxStreamsUni: 1000n,
-};
 
 /** Options for {@link openMoqConnection}. */
 export interface MoqConnectOptions {
@@ -84,7 +73,7 @@ export async function openMoqConnection(url: URL, options: MoqConnectOptions): P
 		signal: options.signal,
 	});
 	// Adopted while still connecting, so QMux sees the server's first frame (see openWebSocket).
-	const quic = new Qmux(socket as unknown as ConstructorParameters<typeof Qmux>[0], { config: CLIENT_QMUX_CONFIG });
+	const quic = new Qmux(socket as unknown as ConstructorParameters<typeof Qmux>[0], { config: { ...QMUX_WINDOWS } });
 	try {
 		await opened;
 		await withTimeout(quic.ready, options.timeoutMs, "the QMux handshake");

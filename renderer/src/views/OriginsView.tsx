@@ -2,6 +2,7 @@ import { ArrowDown, ArrowUp, Cable, Check, Layers, Pencil, Plus, Trash2, X } fro
 import { useId, useMemo, useState, type FormEvent } from "react";
 import type { Origin } from "../../../shared/models";
 import type { SessionState } from "../../../shared/sessions";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Dialog } from "../components/Dialog";
 import { EmptyState } from "../components/EmptyState";
 import { IconButton } from "../components/IconButton";
@@ -124,28 +125,14 @@ function OriginRow({ origin }: { origin: Origin }) {
 				<FlowList icon="down" title="Consumed from" sessions={consumers} empty="no relay" />
 			</div>
 			<AttachDialog open={attaching} origin={origin} sessions={sessions} onClose={() => setAttaching(false)} />
-			<Dialog
+			<ConfirmDialog
 				open={confirmDelete}
 				onClose={() => setConfirmDelete(false)}
+				onConfirm={() => void remove(origin.id)}
 				title={`Delete ${origin.name}?`}
 				description="Its broadcasts end on every relay it is published to."
-			>
-				<footer className="dialog-footer">
-					<button type="button" className="button" data-autofocus onClick={() => setConfirmDelete(false)}>
-						Keep it
-					</button>
-					<button
-						type="button"
-						className="button danger"
-						onClick={() => {
-							setConfirmDelete(false);
-							void remove(origin.id);
-						}}
-					>
-						Delete
-					</button>
-				</footer>
-			</Dialog>
+				confirmLabel="Delete"
+			/>
 		</li>
 	);
 }

@@ -1,7 +1,7 @@
 import { ArrowDown, ArrowUp, HardDrive, Pencil, Plus, Power, RadioTower, RotateCw, Trash2 } from "lucide-react";
 import { memo, useEffect, useRef, useState } from "react";
 import type { SessionState, SessionStats } from "../../../../shared/sessions";
-import { Dialog } from "../../components/Dialog";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { EmptyState } from "../../components/EmptyState";
 import { IconButton } from "../../components/IconButton";
 import { StatusBadge } from "../../components/StatusBadge";
@@ -86,23 +86,14 @@ const SessionCard = memo(function SessionCard({ id, onEdit }: { id: string; onEd
 				<IconButton icon={Pencil} label={`Edit session to ${label}`} onClick={onEdit} />
 				<IconButton icon={Trash2} tone="danger" label={`Remove session to ${label}`} onClick={() => setConfirmRemove(true)} />
 			</div>
-			<Dialog open={confirmRemove} onClose={() => setConfirmRemove(false)} title="Remove this session?" description={`The studio disconnects from ${label} and forgets it.`}>
-				<footer className="dialog-footer">
-					<button type="button" className="button" data-autofocus onClick={() => setConfirmRemove(false)}>
-						Keep it
-					</button>
-					<button
-						type="button"
-						className="button danger"
-						onClick={() => {
-							setConfirmRemove(false);
-							void remove(id);
-						}}
-					>
-						Remove
-					</button>
-				</footer>
-			</Dialog>
+			<ConfirmDialog
+				open={confirmRemove}
+				onClose={() => setConfirmRemove(false)}
+				onConfirm={() => void remove(id)}
+				title="Remove this session?"
+				description={`The studio disconnects from ${label} and forgets it.`}
+				confirmLabel="Remove"
+			/>
 		</li>
 	);
 });
