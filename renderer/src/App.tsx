@@ -15,7 +15,7 @@ import { useSessions } from "./stores/sessions";
 import { BroadcastsView } from "./views/BroadcastsView";
 import { OriginsView } from "./views/OriginsView";
 import { GoLivePanel } from "./golive/GoLivePanel";
-import { RecordingsView } from "./views/Placeholders";
+import { RecordingsView } from "./views/RecordingsView";
 import { SessionsView } from "./views/sessions/SessionsView";
 
 const NAV: { view: View; label: string; icon: LucideIcon }[] = [

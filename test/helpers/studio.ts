@@ -15,8 +15,13 @@ export interface TestStudio {
  * Starts the engine and its web host (the built renderer must exist: `npm run build`).
  * `embeddedRelay` starts the studio's own relay on a free loopback port, as a user's studio would.
  */
-export async function startTestStudio(options: { embeddedRelay?: boolean; dataDir?: string } = {}): Promise<TestStudio> {
-	const studio = new Studio({ host: "web", dataDir: options.dataDir, embeddedRelay: options.embeddedRelay ? { port: 0 } : undefined });
+export async function startTestStudio(options: { embeddedRelay?: boolean; dataDir?: string; recordingsDir?: string } = {}): Promise<TestStudio> {
+	const studio = new Studio({
+		host: "web",
+		dataDir: options.dataDir,
+		recordingsDir: options.recordingsDir,
+		embeddedRelay: options.embeddedRelay ? { port: 0 } : undefined,
+	});
 	await studio.start();
 	const web = await startWebHost({ studio, port: 0 });
 	return {

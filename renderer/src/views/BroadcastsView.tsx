@@ -1,11 +1,13 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { FolderTree, HardDrive, Radio, Search, X } from "lucide-react";
+import { Disc3, FolderTree, HardDrive, Radio, Search, X } from "lucide-react";
 import { memo, useDeferredValue, useMemo, useRef } from "react";
 import { EmptyState } from "../components/EmptyState";
+import { IconButton } from "../components/IconButton";
 import { formatAgo } from "../lib/format";
 import { useNow } from "../lib/hooks";
 import { underPrefix, useBroadcasts, type BroadcastEntry } from "../stores/broadcasts";
 import { useOrigins } from "../stores/origins";
+import { useRecordings } from "../stores/recordings";
 import { usePreferences } from "../stores/preferences";
 import { useSessions } from "../stores/sessions";
 
@@ -126,6 +128,7 @@ export function BroadcastsView() {
 						<span>Origin</span>
 						<span>Through</span>
 						<span>Since</span>
+						<span>Record</span>
 					</div>
 					<div ref={scrollRef} className="table-scroll" tabIndex={0} aria-label="Announced broadcasts list, scrollable">
 						{rows.length === 0 ? (
@@ -199,6 +202,9 @@ const BroadcastRow = memo(function BroadcastRow({
 			</span>
 			<span className="cell muted">
 				{ended ? <span className="ended-label">ended {formatAgo(entry.endedAt!, now)}</span> : formatAgo(entry.since, now)}
+			</span>
+			<span className="cell">
+				{!ended && <IconButton icon={Disc3} label={`Record ${entry.path}`} onClick={() => void useRecordings.getState().start(entry.originId, entry.path)} />}
 			</span>
 		</li>
 	);
