@@ -38,7 +38,12 @@ export const useHost = create<HostState>()((set, get) => ({
 			}
 		});
 		if (conn.kind === "none") set({ kind: "none", problem: conn.reason });
-		else set({ api: conn.api, kind: conn.kind });
+		else {
+			set({ api: conn.api, kind: conn.kind });
+			// A network change can leave sessions on a dead path: ask the engine to probe them now.
+			const api = conn.api;
+			window.addEventListener("online", () => void api.invoke("sessions.wake", {}).catch(() => {}));
+		}
 	},
 }));
 
