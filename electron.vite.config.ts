@@ -15,6 +15,8 @@ export default defineConfig({
 	preload: {
 		build: {
 			outDir: "out/preload",
+			// A sandboxed preload can require() only electron (and events, timers, url): bundle the rest.
+			externalizeDeps: false,
 			rollupOptions: {
 				input: { index: resolve("electron/preload.ts") },
 				// A sandboxed preload cannot be an ES module.

@@ -4,7 +4,8 @@
  * validation of event payloads and error typing happen in the renderer's client.
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from "electron";
-import { IpcChannel, type Envelope, type StudioBridge } from "../shared/api";
+import type { Envelope, StudioBridge } from "../shared/api";
+import { IpcChannel } from "../shared/ipc-channel";
 
 type Listener = (payload: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();

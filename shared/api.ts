@@ -41,12 +41,7 @@ export interface StudioBridge {
 export type Envelope<R = unknown> = { ok: true; result: R } | { ok: false; error: StudioErrorInfo };
 
 /** The channel names the Electron host and preload agree on. */
-export const IpcChannel = {
-	invoke: "studio:invoke",
-	subscribe: "studio:subscribe",
-	event: "studio:event",
-	media: "studio:media",
-} as const;
+export { IpcChannel } from "./ipc-channel";
 
 /** The messages of the web host's WebSocket bridge, client to server (validated by the host). */
 export const BridgeRequest = z.discriminatedUnion("type", [

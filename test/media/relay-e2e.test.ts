@@ -40,15 +40,15 @@ it("publish → relay → record: every video packet, an unbroken run of audio, 
 			if (!entry || entry.active) break;
 		}
 		const recording = recordBroadcast({ consumer: sub.consume(Moq.Path.from(path)), folder: `${dir}/rec`, broadcast: path, catalogTimeoutMs: 5000 });
-		await new Promise((r) => setTimeout(r, 300)); // let the subscriptions reach the relay
-		await publishFile({ file: source, broadcast: producer, speed: 2 });
+		// Hold the first packet until the recorder's subscriptions have reached the publisher.
+		await publishFile({ file: source, broadcast: producer, speed: 2, waitForSubscribers: true });
 		await new Promise((r) => setTimeout(r, 500)); // let the tail cross the relay
 		producer.close();
 		const summary = await recording;
 		const file = summary.path as string;
 		const [src, rec] = await Promise.all([probeStreams(source), probeStreams(file)]);
 		expect(rec.map((s) => s.codec)).toEqual(src.map((s) => s.codec));
-		// Video: the recorder subscribed while the first GOP was open, so it has every packet.
+		// Video: the recorder subscribed before the first packet left, so it has every packet.
 		expect(await packetHashes(file, "v")).toEqual(await packetHashes(source, "v"));
 		// Audio is one group per frame and a subscription starts at the live edge: frames sent
 		// before the subscription (made once the catalog arrived) reached the publisher are not
