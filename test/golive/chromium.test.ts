@@ -12,7 +12,7 @@ import { launchChromium } from "../helpers/browser";
 import { startTestStudio, type TestStudio } from "../helpers/studio";
 import { connect, quietLibraryLogs, until, within } from "../relay/clients";
 import { waitAnnounced } from "../sessions/harness";
-import { decodeErrors, probeStreams, tempDir } from "../media/media-helpers";
+import { decodeErrors, makeH264Mp4, probeStreams, tempDir } from "../media/media-helpers";
 
 quietLibraryLogs();
 
@@ -69,6 +69,28 @@ describe("Go Live from Chromium", () => {
 		await until(() => t.studio.golive.list().length === 0, 10_000, "stopped");
 		await unannounced;
 		expect(errors).toEqual([]);
+		sub.close();
+		await page.close();
+	});
+
+	it("goes live with a media file (published as it is) and stops it", { timeout: 60_000 }, async () => {
+		const file = await makeH264Mp4(`${dir}/show.mp4`, 3);
+		const page = await browser.newPage();
+		await page.goto(t.web.url);
+		await page.getByRole("button", { name: "Go Live" }).first().click();
+		await page.getByLabel("Broadcast path").fill("live/file.hang");
+		await page.getByLabel("Video", { exact: true }).selectOption("file");
+		await page.getByLabel("File path").fill(file);
+		const sub = await connect(t.studio.embeddedRelay!.url);
+		const announced = waitAnnounced(sub, "live/file.hang", 15_000);
+		await page.getByRole("form", { name: "Go Live settings" }).getByRole("button", { name: "Go Live" }).click();
+		await page.getByRole("status", { name: "Live status" }).waitFor({ timeout: 15_000 });
+		await announced;
+		const catalog = await within(sub.consume(Moq.Path.from("live/file.hang")).track("catalog.json").subscribe().readFrame(), 10_000, "catalog");
+		expect(Object.values(parseCatalog(catalog!.payload).video?.renditions ?? {})[0]?.codec).toMatch(/^avc1/);
+		const unannounced = waitAnnounced(sub, "live/file.hang", 15_000, false);
+		await page.getByRole("button", { name: "Stop" }).click();
+		await unannounced;
 		sub.close();
 		await page.close();
 	});

@@ -18,13 +18,15 @@ function formatDuration(ms: number): string {
 
 /** Go Live: sources, preset, preview, and the live indicator with per-destination counters. */
 export function GoLivePanel() {
-	const { form, setForm, cameras, microphones, phase, error, live, start, stop, loadDevices } = useGoLive();
+	const { form, setForm, cameras, microphones, phase, error, live, publication, start, stop, loadDevices } = useGoLive();
+	const fromFile = form.video === "file";
+	const running = Boolean(live || publication);
 	useGoLive((s) => s.tick);
 	const origins = useOrigins((s) => s.origins);
 	const followOrigins = useOrigins((s) => s.follow);
 	const preview = useRef<HTMLVideoElement>(null);
 	const [now, setNow] = useState(Date.now());
-	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), screen: useId(), audio: useId(), mic: useId(), preset: useId() };
+	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), screen: useId(), file: useId(), audio: useId(), mic: useId(), preset: useId() };
 	const desktop = useHost((s) => s.kind === "electron");
 	const [screens, setScreens] = useState<CaptureSource[]>([]);
 	const [screenId, setScreenId] = useState("");
@@ -46,10 +48,10 @@ export function GoLivePanel() {
 		if (preview.current) preview.current.srcObject = live?.stream ?? null;
 	}, [live]);
 	useEffect(() => {
-		if (!live) return;
+		if (!running) return;
 		const timer = setInterval(() => setNow(Date.now()), 1000);
 		return () => clearInterval(timer);
-	}, [live]);
+	}, [running]);
 
 	const submit = (e: FormEvent) => {
 		e.preventDefault();
@@ -64,20 +66,20 @@ export function GoLivePanel() {
 		<section className="view golive" aria-labelledby="golive-title">
 			<header className="view-header">
 				<h1 id="golive-title">Go Live</h1>
-				{live && (
+				{running && (
 					<div className="live-indicator" role="status" aria-label="Live status">
-						<Circle size={12} className="live-dot" aria-hidden /> LIVE · {formatDuration(now - live.info.startedAt)}
+						<Circle size={12} className="live-dot" aria-hidden /> LIVE · {formatDuration(now - (live?.info.startedAt ?? publication?.startedAt ?? now))}
 					</div>
 				)}
 			</header>
 			<div className="golive-grid">
 				<div className="preview-pane">
 					<video ref={preview} className="preview" autoPlay muted playsInline aria-label="Local preview" />
-					{!live && <div className="preview-empty">The preview appears when you go live.</div>}
+					{!live && <div className="preview-empty">{fromFile ? "A media file is published as it is: there is no local preview." : "The preview appears when you go live."}</div>}
 				</div>
 				<form className="golive-form" onSubmit={submit} aria-label="Go Live settings">
 					<label htmlFor={ids.origin}>Origin</label>
-					<select id={ids.origin} value={form.originId} disabled={!!live || busy} onChange={(e) => setForm({ originId: e.target.value })}>
+					<select id={ids.origin} value={form.originId} disabled={running || busy} onChange={(e) => setForm({ originId: e.target.value })}>
 						{origins.map((o) => (
 							<option key={o.id} value={o.id}>
 								{o.name}
@@ -85,17 +87,27 @@ export function GoLivePanel() {
 						))}
 					</select>
 					<label htmlFor={ids.path}>Broadcast path</label>
-					<input id={ids.path} value={form.path} disabled={!!live || busy} onChange={(e) => setForm({ path: e.target.value })} />
+					<input id={ids.path} value={form.path} disabled={running || busy} onChange={(e) => setForm({ path: e.target.value })} />
 					<label htmlFor={ids.video}>Video</label>
-					<select id={ids.video} value={form.video} disabled={!!live || busy} onChange={(e) => setForm({ video: e.target.value as typeof form.video })}>
+					<select id={ids.video} value={form.video} disabled={running || busy} onChange={(e) => setForm({ video: e.target.value as typeof form.video })}>
 						<option value="camera">Camera</option>
 						<option value="screen">Screen or window</option>
+						<option value="file">Media file</option>
 						<option value="none">No video</option>
 					</select>
+					{fromFile && (
+						<>
+							<label htmlFor={ids.file}>File path</label>
+							<input id={ids.file} value={form.filePath} placeholder="/home/me/show.mp4" disabled={running || busy} onChange={(e) => setForm({ filePath: e.target.value })} />
+							<label className="checkbox-row">
+								<input type="checkbox" checked={form.loop} disabled={running || busy} onChange={(e) => setForm({ loop: e.target.checked })} /> Loop the file
+							</label>
+						</>
+					)}
 					{form.video === "camera" && (
 						<>
 							<label htmlFor={ids.camera}>Camera</label>
-							<select id={ids.camera} value={form.cameraId} disabled={!!live || busy} onChange={(e) => setForm({ cameraId: e.target.value })}>
+							<select id={ids.camera} value={form.cameraId} disabled={running || busy} onChange={(e) => setForm({ cameraId: e.target.value })}>
 								<option value="">Default camera</option>
 								{cameras.map((d, i) => (
 									<option key={d.deviceId || i} value={d.deviceId}>
@@ -108,7 +120,7 @@ export function GoLivePanel() {
 					{form.video === "screen" && desktop && (
 						<>
 							<label htmlFor={ids.screen}>Screen or window</label>
-							<select id={ids.screen} value={screenId} disabled={!!live || busy} onChange={(e) => chooseScreen(e.target.value)}>
+							<select id={ids.screen} value={screenId} disabled={running || busy} onChange={(e) => chooseScreen(e.target.value)}>
 								<option value="">Ask when going live</option>
 								{screens.map((src) => (
 									<option key={src.id} value={src.id}>
@@ -119,15 +131,17 @@ export function GoLivePanel() {
 							</select>
 						</>
 					)}
+					{!fromFile && (
+						<>
 					<label htmlFor={ids.audio}>Audio</label>
-					<select id={ids.audio} value={form.audio} disabled={!!live || busy} onChange={(e) => setForm({ audio: e.target.value as typeof form.audio })}>
+					<select id={ids.audio} value={form.audio} disabled={running || busy} onChange={(e) => setForm({ audio: e.target.value as typeof form.audio })}>
 						<option value="microphone">Microphone</option>
 						<option value="none">No audio</option>
 					</select>
 					{form.audio === "microphone" && (
 						<>
 							<label htmlFor={ids.mic}>Microphone</label>
-							<select id={ids.mic} value={form.microphoneId} disabled={!!live || busy} onChange={(e) => setForm({ microphoneId: e.target.value })}>
+							<select id={ids.mic} value={form.microphoneId} disabled={running || busy} onChange={(e) => setForm({ microphoneId: e.target.value })}>
 								<option value="">Default microphone</option>
 								{microphones.map((d, i) => (
 									<option key={d.deviceId || i} value={d.deviceId}>
@@ -138,7 +152,7 @@ export function GoLivePanel() {
 						</>
 					)}
 					<label htmlFor={ids.preset}>Quality</label>
-					<select id={ids.preset} value={form.presetId} disabled={!!live || busy} onChange={(e) => setForm({ presetId: e.target.value })}>
+					<select id={ids.preset} value={form.presetId} disabled={running || busy} onChange={(e) => setForm({ presetId: e.target.value })}>
 						{PRESETS.map((p) => (
 							<option key={p.id} value={p.id}>
 								{p.label}
@@ -147,7 +161,7 @@ export function GoLivePanel() {
 						<option value="custom">Custom…</option>
 					</select>
 					{form.presetId === "custom" && (
-						<fieldset className="custom-preset" disabled={!!live || busy}>
+						<fieldset className="custom-preset" disabled={running || busy}>
 							<legend>Custom quality</legend>
 							{(
 								[
@@ -165,12 +179,16 @@ export function GoLivePanel() {
 							))}
 						</fieldset>
 					)}
+						</>
+					)}
 					<p className="muted">
-						{preset.width}×{preset.height} · {preset.framerate} fps · {formatBitrate(preset.bitrate)} · a group every {preset.keyframeInterval} frames
+						{fromFile
+							? "MP4, MKV or WebM on this machine, published as it is: no re-encoding, at its own timing."
+							: `${preset.width}×${preset.height} · ${preset.framerate} fps · ${formatBitrate(preset.bitrate)} · a group every ${preset.keyframeInterval} frames`}
 					</p>
-					<button type="submit" className={`button ${live ? "danger" : "primary"}`} disabled={busy || !form.originId}>
-						{live ? <Square size={16} aria-hidden /> : <Radio size={16} aria-hidden />}
-						{phase === "starting" ? "Starting…" : phase === "stopping" ? "Stopping…" : live ? "Stop" : "Go Live"}
+					<button type="submit" className={`button ${running ? "danger" : "primary"}`} disabled={busy || !form.originId || (fromFile && !running && !form.filePath.trim())}>
+						{running ? <Square size={16} aria-hidden /> : <Radio size={16} aria-hidden />}
+						{phase === "starting" ? "Starting…" : phase === "stopping" ? "Stopping…" : running ? "Stop" : "Go Live"}
 					</button>
 					{error && (
 						<p className="form-error" role="alert">
@@ -179,6 +197,20 @@ export function GoLivePanel() {
 					)}
 				</form>
 			</div>
+			{publication && (
+				<div className="live-stats" aria-label="Live statistics">
+					<dl>
+						<dt>File</dt>
+						<dd className="mono">{publication.file}</dd>
+						<dt>Position</dt>
+						<dd>
+							{publication.positionS.toFixed(1)} s{publication.loops > 0 ? ` · loop ${publication.loops + 1}` : ""}
+						</dd>
+						<dt>Frames sent</dt>
+						<dd>{publication.frames}</dd>
+					</dl>
+				</div>
+			)}
 			{live && (
 				<div className="live-stats" aria-label="Live statistics">
 					<dl>

@@ -3,6 +3,7 @@
  */
 import { create } from "zustand";
 import { StudioError } from "../../../shared/errors";
+import type { FilePublishInfo } from "../../../shared/recordings";
 import { requireApi } from "../stores/host";
 import { goLive, type AudioSource, type LiveSession, type VideoSource } from "./controller";
 import { PRESETS, type VideoPreset } from "./presets";
@@ -11,7 +12,11 @@ import { PRESETS, type VideoPreset } from "./presets";
 export interface GoLiveForm {
 	originId: string;
 	path: string;
-	video: VideoSource["kind"];
+	/** A capture source, or a media file published as it is (no re-encoding). */
+	video: VideoSource["kind"] | "file";
+	/** The media file's path on the engine's machine. */
+	filePath: string;
+	loop: boolean;
 	cameraId: string;
 	audio: AudioSource["kind"];
 	microphoneId: string;
@@ -27,6 +32,8 @@ export interface GoLiveState {
 	phase: "idle" | "starting" | "live" | "stopping";
 	error: string | null;
 	live: LiveSession | null;
+	/** The running file publication, when the source is a media file. */
+	publication: FilePublishInfo | null;
 	/** Bumped whenever live counters change, so views re-render. */
 	tick: number;
 	setForm(patch: Partial<GoLiveForm>): void;
@@ -40,12 +47,42 @@ export function selectedPreset(form: GoLiveForm): VideoPreset {
 	return PRESETS.find((p) => p.id === form.presetId) ?? form.custom;
 }
 
+let stopFollowing: (() => void) | undefined;
+
+function describe(err: unknown): string {
+	return err instanceof StudioError ? `${err.codeName}: ${err.message}` : err instanceof Error ? err.message : String(err);
+}
+
+/** Publishes a media file into the origin (the engine demuxes it; nothing is re-encoded). */
+async function startFile(form: GoLiveForm): Promise<void> {
+	const set = useGoLive.setState;
+	try {
+		const api = requireApi();
+		const publication = await api.invoke("publishing.start", { originId: form.originId, path: form.path.trim(), file: form.filePath.trim(), loop: form.loop });
+		stopFollowing = api.on("publishing.progress", (update) => {
+			if (update.id !== publication.id) return;
+			if (update.state === "failed") {
+				stopFollowing?.();
+				set({ publication: null, phase: "idle", error: update.error ? `${update.error.name}: ${update.error.message}` : "publishing failed" });
+			} else if (update.state === "finished") {
+				stopFollowing?.();
+				set({ publication: null, phase: "idle" });
+			} else set({ publication: update });
+		});
+		set({ publication, phase: "live" });
+	} catch (err) {
+		set({ phase: "idle", error: describe(err) });
+	}
+}
+
 /** The Go Live store. */
 export const useGoLive = create<GoLiveState>()((set, get) => ({
 	form: {
 		originId: "",
 		path: "live/studio.hang",
 		video: "camera",
+		filePath: "",
+		loop: true,
 		cameraId: "",
 		audio: "microphone",
 		microphoneId: "",
@@ -57,6 +94,7 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 	phase: "idle",
 	error: null,
 	live: null,
+	publication: null,
 	tick: 0,
 	setForm(patch) {
 		set({ form: { ...get().form, ...patch } });
@@ -73,11 +111,12 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 		const { form, phase } = get();
 		if (phase !== "idle") return;
 		set({ phase: "starting", error: null });
+		if (form.video === "file") return startFile(form);
 		try {
 			const live = await goLive(requireApi(), {
 				originId: form.originId,
 				path: form.path.trim(),
-				video: form.video === "camera" ? { kind: "camera", deviceId: form.cameraId || undefined } : { kind: form.video },
+				video: form.video === "camera" ? { kind: "camera", deviceId: form.cameraId || undefined } : { kind: form.video === "screen" ? "screen" : "none" },
 				audio: form.audio === "microphone" ? { kind: "microphone", deviceId: form.microphoneId || undefined } : { kind: "none" },
 				preset: selectedPreset(form),
 			});
@@ -87,12 +126,20 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 			// Labels are only visible once capture was allowed.
 			void get().loadDevices();
 		} catch (err) {
-			const message = err instanceof StudioError ? `${err.codeName}: ${err.message}` : err instanceof Error ? err.message : String(err);
-			set({ phase: "idle", error: message });
+			set({ phase: "idle", error: describe(err) });
 		}
 	},
 	async stop() {
-		const { live } = get();
+		const { live, publication } = get();
+		if (publication) {
+			set({ phase: "stopping" });
+			await requireApi()
+				.invoke("publishing.stop", { id: publication.id })
+				.catch(() => undefined);
+			stopFollowing?.();
+			set({ publication: null, phase: "idle" });
+			return;
+		}
 		if (!live) return;
 		set({ phase: "stopping" });
 		await live.stop();
