@@ -171,11 +171,19 @@ function checkUpgrade(
  */
 function serveMediaChannel(ws: WebSocket, live: LiveBroadcast, channel: string, log: Log): void {
 	ws.on("error", () => ws.terminate());
+	// One ack per turn of the event loop, after the frame has gone on towards the relays: an ack
+	// written straight after ingest sits on the media's latency path (bench/golive-latency).
+	let pendingAck = -1;
+	const flushAck = () => {
+		if (pendingAck >= 0 && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ack: pendingAck }));
+		pendingAck = -1;
+	};
 	ws.on("message", (data, isBinary) => {
 		if (!isBinary) return ws.close(1003, "media channels carry binary frames");
 		try {
 			const ack = live.ingest(channel, data as Buffer);
-			ws.send(JSON.stringify({ ack }));
+			if (pendingAck < 0) setImmediate(flushAck);
+			pendingAck = ack;
 		} catch (err) {
 			const e = StudioError.from(err);
 			log.warn(`media channel for ${live.path} closed: ${e.message}`);

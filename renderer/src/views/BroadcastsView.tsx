@@ -2,7 +2,6 @@ import { useVirtualizer } from "@tanstack/react-virtual";
 import { Disc3, FolderTree, HardDrive, Radio, Search, X } from "lucide-react";
 import { memo, useDeferredValue, useMemo, useRef } from "react";
 import { EmptyState } from "../components/EmptyState";
-import { IconButton } from "../components/IconButton";
 import { formatAgo } from "../lib/format";
 import { useNow } from "../lib/hooks";
 import { underPrefix, useBroadcasts, type BroadcastEntry } from "../stores/broadcasts";
@@ -204,7 +203,18 @@ const BroadcastRow = memo(function BroadcastRow({
 				{ended ? <span className="ended-label">ended {formatAgo(entry.endedAt!, now)}</span> : formatAgo(entry.since, now)}
 			</span>
 			<span className="cell">
-				{!ended && <IconButton icon={Disc3} label={`Record ${entry.path}`} onClick={() => void useRecordings.getState().start(entry.originId, entry.path)} />}
+				{/* A plain button: a tooltip per virtual row re-renders in a loop under 10,000 rows. */}
+				{!ended && (
+					<button
+						type="button"
+						className="icon-button"
+						aria-label={`Record ${entry.path}`}
+						title="Record to a file"
+						onClick={() => void useRecordings.getState().start(entry.originId, entry.path)}
+					>
+						<Disc3 size={16} aria-hidden />
+					</button>
+				)}
 			</span>
 		</li>
 	);
