@@ -1,6 +1,6 @@
 /**
- * Recording from the UI: a broadcast listed in Broadcasts is recorded with one click, followed
- * live in Recordings, stopped there, and the file decodes.
+ * Recording from the UI: a broadcast of an origin is recorded from the Recordings view, followed
+ * live there, stopped, and the file decodes.
  */
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,15 +28,16 @@ afterAll(async () => {
 });
 
 describe("Recordings in the UI", () => {
-	it("records a listed broadcast with one click, shows progress, stops, and the file decodes", { timeout: 60_000 }, async () => {
+	it("records a broadcast of an origin, shows progress, stops, and the file decodes", { timeout: 60_000 }, async () => {
 		const file = await makeH264Mp4(`${dir}/show.mp4`, 3);
 		const origin = t.studio.origins.list().find((o) => o.name === "studio")!;
 		t.studio.publishing.start({ originId: origin.id, path: "shows/loop.hang", file, loop: true });
 
 		const { page, errors } = await openStudio(browser, t.web.url);
-		await page.getByRole("button", { name: "Broadcasts" }).click();
-		await page.getByRole("button", { name: "Record shows/loop.hang" }).click();
 		await page.getByRole("button", { name: "Recordings" }).click();
+		await page.getByLabel("Origin to record from").selectOption({ label: "studio" });
+		await page.getByLabel("Broadcast path to record").fill("shows/loop.hang");
+		await page.getByRole("form", { name: "New recording" }).getByRole("button", { name: "Record" }).click();
 		const card = page.getByRole("list", { name: "Recordings" }).getByRole("listitem").first();
 		await card.getByText(/recording · [1-9]\d*\.\d s/).waitFor({ timeout: 20_000 });
 		await card.getByRole("button", { name: "Stop recording shows/loop.hang" }).click();

@@ -1,12 +1,11 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { Disc3, FolderTree, HardDrive, Radio, Search, X } from "lucide-react";
+import { FolderTree, HardDrive, Radio, Search, X } from "lucide-react";
 import { memo, useDeferredValue, useMemo, useRef } from "react";
 import { EmptyState } from "../components/EmptyState";
 import { formatAgo } from "../lib/format";
 import { useNow } from "../lib/hooks";
 import { underPrefix, useBroadcasts, type BroadcastEntry } from "../stores/broadcasts";
 import { useOrigins } from "../stores/origins";
-import { useRecordings } from "../stores/recordings";
 import { usePreferences } from "../stores/preferences";
 import { useSessions } from "../stores/sessions";
 
@@ -127,7 +126,6 @@ export function BroadcastsView() {
 						<span>Origin</span>
 						<span>Through</span>
 						<span>Since</span>
-						<span>Record</span>
 					</div>
 					<div ref={scrollRef} className="table-scroll" tabIndex={0} aria-label="Announced broadcasts list, scrollable">
 						{rows.length === 0 ? (
@@ -201,20 +199,6 @@ const BroadcastRow = memo(function BroadcastRow({
 			</span>
 			<span className="cell muted">
 				{ended ? <span className="ended-label">ended {formatAgo(entry.endedAt!, now)}</span> : formatAgo(entry.since, now)}
-			</span>
-			<span className="cell">
-				{/* A plain button: a tooltip per virtual row re-renders in a loop under 10,000 rows. */}
-				{!ended && (
-					<button
-						type="button"
-						className="icon-button"
-						aria-label={`Record ${entry.path}`}
-						title="Record to a file"
-						onClick={() => void useRecordings.getState().start(entry.originId, entry.path)}
-					>
-						<Disc3 size={16} aria-hidden />
-					</button>
-				)}
 			</span>
 		</li>
 	);

@@ -1,9 +1,10 @@
 import { Disc3, Square } from "lucide-react";
-import { useEffect } from "react";
+import { useEffect, useId, useState, type FormEvent } from "react";
 import type { RecordingInfo } from "../../../shared/recordings";
 import { EmptyState } from "../components/EmptyState";
 import { IconButton } from "../components/IconButton";
 import { formatBytes } from "../lib/format";
+import { useOrigins } from "../stores/origins";
 import { useRecordings } from "../stores/recordings";
 
 const STATE_LABEL: Record<RecordingInfo["state"], string> = {
@@ -21,24 +22,60 @@ function describeEnd(r: RecordingInfo): string {
 	return "";
 }
 
-/** Recordings: every recording of this run, live progress, stop. */
+/** Starts a recording: an origin and a broadcast path (it may be announced later). */
+function NewRecording() {
+	const origins = useOrigins((s) => s.origins);
+	const followOrigins = useOrigins((s) => s.follow);
+	const start = useRecordings((s) => s.start);
+	const [originId, setOriginId] = useState("");
+	const [path, setPath] = useState("");
+	const ids = { origin: useId(), path: useId() };
+	useEffect(() => followOrigins(), [followOrigins]);
+	const chosen = originId || origins[0]?.id || "";
+	const submit = async (e: FormEvent) => {
+		e.preventDefault();
+		if (await start(chosen, path.trim())) setPath("");
+	};
+	return (
+		<form className="inline-form" onSubmit={submit} aria-label="New recording">
+			<label htmlFor={ids.origin} className="sr-only">
+				Origin to record from
+			</label>
+			<select id={ids.origin} value={chosen} onChange={(e) => setOriginId(e.target.value)}>
+				{origins.map((o) => (
+					<option key={o.id} value={o.id}>
+						{o.name}
+					</option>
+				))}
+			</select>
+			<label htmlFor={ids.path} className="sr-only">
+				Broadcast path to record
+			</label>
+			<input id={ids.path} value={path} placeholder="Broadcast path, e.g. live/show.hang" onChange={(e) => setPath(e.target.value)} />
+			<button type="submit" className="button primary" disabled={!chosen || path.trim() === ""}>
+				<Disc3 size={16} aria-hidden /> Record
+			</button>
+		</form>
+	);
+}
+
+/** Recordings: start one, follow every recording of this run live, stop. */
 export function RecordingsView() {
 	const { byId, order, follow, stop } = useRecordings();
 	useEffect(() => follow(), [follow]);
 
-	if (order.length === 0) {
-		return (
-			<EmptyState icon={Disc3} title="No recordings yet">
-				<p>Record any announced broadcast to a fragmented MP4 that plays in any player and survives a crash.</p>
-				<p>Pick a broadcast in Broadcasts and choose Record.</p>
-			</EmptyState>
-		);
-	}
 	return (
 		<section className="view" aria-labelledby="recordings-title">
 			<header className="view-header">
 				<h1 id="recordings-title">Recordings</h1>
+				<NewRecording />
 			</header>
+			{order.length === 0 ? (
+				<EmptyState icon={Disc3} title="No recordings yet">
+					<p>Record any broadcast of an origin to a fragmented MP4 that plays in any player and survives a crash. A reconnect continues the same file.</p>
+					<p>Pick the origin, type the broadcast path as Broadcasts lists it, and choose Record. It waits if the broadcast is not announced yet.</p>
+				</EmptyState>
+			) : (
 			<ul className="card-list" aria-label="Recordings">
 				{order.map((id) => {
 					const r = byId[id]!;
@@ -61,6 +98,7 @@ export function RecordingsView() {
 					);
 				})}
 			</ul>
+			)}
 		</section>
 	);
 }
