@@ -22,6 +22,13 @@ export class Batcher<T> {
 		}
 	}
 
+	/** Drops whatever is pending without delivering it. */
+	cancel(): void {
+		if (this.#timer) clearTimeout(this.#timer);
+		this.#timer = undefined;
+		this.#pending = [];
+	}
+
 	/** Delivers whatever is pending now. */
 	flush(): void {
 		if (this.#timer) clearTimeout(this.#timer);

@@ -77,6 +77,7 @@ export class Studio {
 	#preferences: Preferences = {};
 	#relay: RelayHandle | undefined;
 	#restoring = false;
+	#closed = false;
 
 	constructor(options: StudioOptions) {
 		this.#options = options;
@@ -97,6 +98,7 @@ export class Studio {
 		const persist = new Batcher<true>(() => void this.#persist(), 250);
 		this.#cleanups.push(this.sessions.onChange(() => persist.push(true)));
 		this.#cleanups.push(this.origins.subscribe(() => persist.push(true)));
+		this.#cleanups.push(() => persist.cancel());
 
 		this.handlers = {
 			"app.info": () => ({
@@ -200,7 +202,11 @@ export class Studio {
 
 	/** Stops everything the engine started; safe to call twice. */
 	async close(): Promise<void> {
+		if (this.#closed) return;
+		// Save while sessions still run (so they come back at the next start), then never again:
+		// nothing writes the data folder once close() resolves.
 		await this.#persist();
+		this.#closed = true;
 		for (const c of this.#cleanups.splice(0)) c();
 		this.golive.stopAll();
 		await this.publishing.stopAll();
@@ -248,7 +254,7 @@ export class Studio {
 	}
 
 	async #persist(): Promise<void> {
-		if (!this.#settings || this.#restoring) return;
+		if (!this.#settings || this.#restoring || this.#closed) return;
 		const sessions: SavedSession[] = this.sessions
 			.configs()
 			// The embedded relay's session is recreated at every start, on whatever port it gets.
