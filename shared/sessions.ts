@@ -78,7 +78,20 @@ export const SessionState = z.object({
 /** @see SessionState */
 export type SessionState = z.infer<typeof SessionState>;
 
-/** Counters of one broadcast on one session. */
+/** Counters of one track of a broadcast on one session. */
+export const TrackStats = z.object({
+	name: z.string(),
+	frames: z.number(),
+	bytes: z.number(),
+	groups: z.number(),
+	subscribers: z.number(),
+});
+
+/**
+ * Counters of one broadcast on one session. Published broadcasts count what this session sends
+ * (per track too); consumed ones are listed with zero counters, their traffic is in the session's
+ * bytes in.
+ */
 export const BroadcastStats = z.object({
 	path: z.string(),
 	direction: z.enum(["publish", "consume"]),
@@ -86,6 +99,9 @@ export const BroadcastStats = z.object({
 	bytes: z.number(),
 	groups: z.number(),
 	subscribers: z.number(),
+	/** Bits per second sent for this broadcast, smoothed. */
+	bitrate: z.number(),
+	tracks: z.array(TrackStats),
 });
 /** @see BroadcastStats */
 export type BroadcastStats = z.infer<typeof BroadcastStats>;

@@ -55,6 +55,10 @@ describe("origins shared across sessions", () => {
 		expect(stats.bytesOut).toBeGreaterThan(0);
 		expect(stats.broadcasts).toContainEqual(expect.objectContaining({ path: "show/cam", direction: "publish" }));
 		await until(() => (st.sessions.stats(ida).broadcasts[0]?.frames ?? 0) >= 3, 5000, "served frame counter");
+		const served = st.sessions.stats(ida).broadcasts[0]!;
+		expect(served.tracks).toEqual([expect.objectContaining({ name: "video", subscribers: 1 })]);
+		expect(served.tracks[0]!.frames).toBeGreaterThanOrEqual(3);
+		expect(served.tracks[0]!.bytes).toBe(served.bytes);
 	});
 
 	it("relays: what session A consumes into an origin, session B publishes to another relay", async () => {

@@ -9,19 +9,30 @@
 import * as Moq from "@moq/net";
 import type { OriginBroadcast } from "./broadcast";
 
-/** Counters a served broadcast updates as frames leave. */
-export interface ServeCounters {
+/** Counters of one served track (or of the whole broadcast), updated as frames leave. */
+export interface TrackCounters {
 	frames: number;
 	bytes: number;
 	groups: number;
-	/** Track subscriptions currently being served. */
+	/** Subscriptions currently being served. */
 	subscribers: number;
+}
+
+/** Counters a served broadcast updates: totals and per track name. */
+export interface ServeCounters extends TrackCounters {
+	tracks: Map<string, TrackCounters>;
+}
+
+/** Adds to the broadcast's totals and to one track's counters at once. */
+function count(counters: ServeCounters, track: TrackCounters, key: "frames" | "bytes" | "groups" | "subscribers", by: number): void {
+	counters[key] += by;
+	track[key] += by;
 }
 
 /** A per-connection producer serving `source`, and its counters. Close the producer to stop. */
 export function serveBroadcast(source: OriginBroadcast): { producer: Moq.Broadcast.Producer; counters: ServeCounters } {
 	const producer = new Moq.Broadcast.Producer();
-	const counters: ServeCounters = { frames: 0, bytes: 0, groups: 0, subscribers: 0 };
+	const counters: ServeCounters = { frames: 0, bytes: 0, groups: 0, subscribers: 0, tracks: new Map() };
 	const reader = source.consume();
 	void (async () => {
 		try {
@@ -61,7 +72,12 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 		request.reject(err instanceof Error ? err : new Error(String(err)));
 		return;
 	}
-	counters.subscribers++;
+	let track = counters.tracks.get(request.name);
+	if (!track) {
+		track = { frames: 0, bytes: 0, groups: 0, subscribers: 0 };
+		counters.tracks.set(request.name, track);
+	}
+	count(counters, track, "subscribers", 1);
 	void Promise.resolve(out.closed).then(() => upstream.close());
 	try {
 		for (;;) {
@@ -69,26 +85,26 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 			if (!group) break;
 			const copy = new Moq.Group.Producer(group.sequence);
 			out.writeGroup(copy);
-			counters.groups++;
-			void pipeGroup(group, copy, counters);
+			count(counters, track, "groups", 1);
+			void pipeGroup(group, copy, counters, track);
 		}
 		out.close();
 	} catch (err) {
 		out.close(err instanceof Error ? err : undefined);
 	} finally {
-		counters.subscribers--;
+		count(counters, track, "subscribers", -1);
 		upstream.close();
 	}
 }
 
-async function pipeGroup(group: Moq.Group.Consumer, copy: Moq.Group.Producer, counters: ServeCounters): Promise<void> {
+async function pipeGroup(group: Moq.Group.Consumer, copy: Moq.Group.Producer, counters: ServeCounters, track: TrackCounters): Promise<void> {
 	try {
 		for (;;) {
 			const frame = await group.readFrame();
 			if (!frame) break;
 			copy.writeFrame(frame);
-			counters.frames++;
-			counters.bytes += frame.payload.byteLength;
+			count(counters, track, "frames", 1);
+			count(counters, track, "bytes", frame.payload.byteLength);
 		}
 		copy.close();
 	} catch (err) {

@@ -66,7 +66,7 @@ export interface SessionHooks {
 
 interface Epoch {
 	conn: MoqConnection;
-	published: Map<string, { producer: Moq.Broadcast.Producer; counters: ServeCounters }>;
+	published: Map<string, { producer: Moq.Broadcast.Producer; counters: ServeCounters; rate: RateMeter }>;
 	consumed: Map<string, RemoteBroadcast>;
 	cleanups: (() => void)[];
 	/** Resolves with the reason the epoch ended. */
@@ -163,11 +163,19 @@ export class Session {
 		this.#sample();
 		const epoch = this.#epoch;
 		const broadcasts: BroadcastStats[] = [];
-		for (const [path, { counters }] of epoch?.published ?? []) {
-			broadcasts.push({ path, direction: "publish", ...counters });
+		for (const [path, served] of epoch?.published ?? []) {
+			const { tracks, ...totals } = served.counters;
+			served.rate.sample(totals.bytes);
+			broadcasts.push({
+				path,
+				direction: "publish",
+				...totals,
+				bitrate: served.rate.bitsPerSecond(),
+				tracks: [...tracks].map(([name, t]) => ({ name, ...t })),
+			});
 		}
 		for (const path of epoch?.consumed.keys() ?? []) {
-			broadcasts.push({ path, direction: "consume", frames: 0, bytes: 0, groups: 0, subscribers: 0 });
+			broadcasts.push({ path, direction: "consume", frames: 0, bytes: 0, groups: 0, subscribers: 0, bitrate: 0, tracks: [] });
 		}
 		const connectedMs = this.#connectedTotalMs + (this.#state.connectedAt ? Date.now() - this.#state.connectedAt : 0);
 		return {
@@ -396,7 +404,7 @@ export class Session {
 				// Never echo a broadcast back to the session it came from.
 				if (broadcast.source.kind === "session" && broadcast.source.sessionId === this.id) return;
 				existing?.producer.close();
-				const served = serveBroadcast(broadcast);
+				const served = { ...serveBroadcast(broadcast), rate: new RateMeter() };
 				epoch.published.set(broadcast.path, served);
 				try {
 					epoch.conn.established.publish(Moq.Path.from(broadcast.path), served.producer);
