@@ -76,28 +76,28 @@ export function RecordingsView() {
 					<p>Pick the origin, type the broadcast path as Broadcasts lists it, and choose Record. It waits if the broadcast is not announced yet.</p>
 				</EmptyState>
 			) : (
-			<ul className="card-list" aria-label="Recordings">
-				{order.map((id) => {
-					const r = byId[id]!;
-					const active = r.state === "waiting" || r.state === "recording";
-					return (
-						<li key={id} className="card" data-state={r.state}>
-							<Disc3 size={18} aria-hidden className={r.state === "recording" ? "recording-icon" : "muted"} />
-							<div className="grow">
-								<div className="card-title mono">{r.path}</div>
-								<div className="muted">
-									{STATE_LABEL[r.state]} · {r.durationS.toFixed(1)} s · {formatBytes(r.bytes)}
-									{r.epochs > 1 ? ` · ${r.epochs - 1} reconnect${r.epochs > 2 ? "s" : ""}` : ""}
-									{r.tracks.length > 0 ? ` · ${r.tracks.map((t) => `${t.kind} ${t.codec} ${t.frames} frames`).join(", ")}` : ""}
+				<ul className="card-list" aria-label="Recordings">
+					{order.map((id) => {
+						const r = byId[id]!;
+						const active = r.state === "waiting" || r.state === "recording";
+						return (
+							<li key={id} className="card" data-state={r.state}>
+								<Disc3 size={18} aria-hidden className={r.state === "recording" ? "recording-icon" : "muted"} />
+								<div className="grow">
+									<div className="card-title mono">{r.path}</div>
+									<div className="muted">
+										{STATE_LABEL[r.state]} · {r.durationS.toFixed(1)} s · {formatBytes(r.bytes)}
+										{r.epochs > 1 ? ` · ${r.epochs - 1} reconnect${r.epochs > 2 ? "s" : ""}` : ""}
+										{r.tracks.length > 0 ? ` · ${r.tracks.map((t) => `${t.kind} ${t.codec} ${t.frames} frames`).join(", ")}` : ""}
+									</div>
+									{r.file && <div className="muted mono">{r.file}</div>}
+									{!active && <div className={r.state === "failed" ? "form-error" : "muted"}>{describeEnd(r)}</div>}
 								</div>
-								{r.file && <div className="muted mono">{r.file}</div>}
-								{!active && <div className={r.state === "failed" ? "form-error" : "muted"}>{describeEnd(r)}</div>}
-							</div>
-							{active && <IconButton icon={Square} tone="danger" label={`Stop recording ${r.path}`} onClick={() => void stop(id)} />}
-						</li>
-					);
-				})}
-			</ul>
+								{active && <IconButton icon={Square} tone="danger" label={`Stop recording ${r.path}`} onClick={() => void stop(id)} />}
+							</li>
+						);
+					})}
+				</ul>
 			)}
 		</section>
 	);

@@ -180,6 +180,7 @@ function SessionTraffic({ session, cardRef }: { session: SessionState; cardRef: 
 		};
 	}, [visible, terminal, session.id]);
 
+	const published = stats?.broadcasts.filter((b) => b.direction === "publish") ?? [];
 	return (
 		<dl className="traffic" aria-label="Traffic">
 			<div>
@@ -196,6 +197,16 @@ function SessionTraffic({ session, cardRef }: { session: SessionState; cardRef: 
 				<dd className="rate">{formatBitrate(stats?.bitrateOut ?? 0)}</dd>
 				<dd className="muted">{formatBytes(stats?.bytesOut ?? 0)}</dd>
 			</div>
+			{published.length > 0 && (
+				<div className="traffic-broadcasts">
+					<dt>Publishing</dt>
+					{published.map((b) => (
+						<dd key={b.path} className="muted" title={b.tracks.map((t) => `${t.name}: ${t.frames} frames, ${t.subscribers} subscriber(s)`).join("\n")}>
+							<span className="mono">{b.path}</span> · {formatBitrate(b.bitrate)}
+						</dd>
+					))}
+				</div>
+			)}
 		</dl>
 	);
 }
