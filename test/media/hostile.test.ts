@@ -7,7 +7,7 @@ import * as Moq from "@moq/net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StudioError } from "../../shared/errors";
 import { encodeLegacyFrame } from "../../electron/engine/hang";
-import { HangBroadcastPublisher, publishFile } from "../../electron/engine/publish";
+import { HangBroadcastPublisher, openMediaFile, publishFile } from "../../electron/engine/publish";
 import { FileRecordingSink, Recorder, recordBroadcast } from "../../electron/engine/record";
 import { decodeErrors, ffmpeg, makeH264Mp4, packetHashes, probeStreams, tempDir } from "./media-helpers";
 
@@ -131,6 +131,34 @@ describe("garbage from the network", () => {
 		publisher.close();
 		const summary = await recording;
 		expect(summary.tracks.audio0).toMatchObject({ frames: 100, dropped: 199 });
+		expect(await decodeErrors(summary.path as string)).toBe("");
+	});
+});
+
+describe("repeated presentation times", () => {
+	it("a video frame repeating a timestamp already in the file is dropped, and the file decodes", async () => {
+		const media = await openMediaFile(h264);
+		const video = media.tracks.find((t) => t.kind === "video");
+		if (video?.kind !== "video") throw new Error("fixture has no video");
+		const producer = new Moq.Broadcast.Producer();
+		const publisher = new HangBroadcastPublisher(producer);
+		const writer = publisher.addVideo("video0", video.config);
+		publisher.publishCatalog();
+		const recording = recordBroadcast({ consumer: producer.consume(), folder: `${dir}/rec-repeat`, broadcast: "repeat" });
+		await new Promise((r) => setTimeout(r, 50));
+		let written = 0;
+		let previousUs = 0;
+		for await (const p of video.packets()) {
+			// A capture that stalls re-delivers a frame at the time of the one before it.
+			if (written === 5) writer.write({ data: p.data, timestampUs: previousUs, keyframe: false });
+			writer.write({ data: p.data, timestampUs: p.timestampUs, keyframe: p.keyframe });
+			previousUs = p.timestampUs;
+			written++;
+		}
+		media.close();
+		publisher.close();
+		const summary = await recording;
+		expect(summary.tracks.video0).toMatchObject({ frames: written, dropped: 1 });
 		expect(await decodeErrors(summary.path as string)).toBe("");
 	});
 });

@@ -594,7 +594,9 @@ export class Recorder {
 				group.skip = !seen && out.frames > 0 && tsUs <= out.lastOutUs;
 				group.floorUs = out.lastOutUs;
 			}
-			if (group.resume ? seen : group.skip || (out.frames === 0 && !key) || tsUs < group.floorUs) {
+			// A presentation time already in the file (a repeated capture frame, a replayed packet)
+			// cannot be muxed validly: players reject non-increasing timestamps.
+			if (group.resume ? seen : group.skip || (out.frames === 0 && !key) || tsUs < group.floorUs || out.recent.has(tsUs)) {
 				out.dropped++;
 				return;
 			}

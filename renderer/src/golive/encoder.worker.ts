@@ -70,10 +70,13 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 				encoder.configure(msg.config);
 				videoEncoder = encoder;
 				let count = 0;
+				let lastTimestamp = -Infinity;
 				reader = msg.readable.getReader();
 				await pump(reader, (frame) => {
-					// Drop raw frames while the encoder is saturated rather than queueing them.
-					if (encoder.encodeQueueSize > 2) return;
+					// Drop raw frames while the encoder is saturated rather than queueing them, and
+					// repeats of a capture time (a stalled source re-delivers its last frame).
+					if (encoder.encodeQueueSize > 2 || frame.timestamp <= lastTimestamp) return;
+					lastTimestamp = frame.timestamp;
 					encoder.encode(frame as VideoFrame, { keyFrame: count++ % msg.keyframeInterval === 0 });
 				});
 				await encoder.flush().catch(() => {});
