@@ -1,11 +1,9 @@
 /**
  * `moq-studio announced`: prints the broadcasts a relay announces, live, across reconnects.
  */
-import { Studio } from "../engine/studio";
-import { captureLibraryConsole } from "../engine/transport/library-console";
+import { StudioError } from "../../shared/errors";
 import { flagOption, stringOption, type Command } from "./command";
-import { eventPrinter, followSessionStatus } from "./session-output";
-import { errorName, StudioError } from "../../shared/errors";
+import { holdSession } from "./held-session";
 
 /** The `announced` sub-command. */
 export const announcedCommand: Command = {
@@ -22,40 +20,23 @@ export const announcedCommand: Command = {
 	async run(values, _positionals, ctx) {
 		const url = stringOption(values, "url");
 		if (!url) throw new StudioError("INVALID_ARGUMENT", "--url is required");
-		const json = flagOption(values, "json");
-		const printer = eventPrinter(ctx, json);
-		const studio = new Studio({ host: "web" });
-		const restoreConsole = captureLibraryConsole(studio.logger.scope("moq"));
+		const held = holdSession(ctx, {
+			url,
+			token: stringOption(values, "token"),
+			prefix: stringOption(values, "prefix"),
+			json: flagOption(values, "json"),
+			role: "consume",
+		});
 		try {
-			const origin = studio.origins.create("announced");
-			const stopWatch = studio.origins.watch(origin.id, ({ broadcast, active }) => {
-				printer.print("announce", { path: broadcast.path, active }, `${active ? "+" : "-"} ${broadcast.path}`);
+			const stopWatch = held.studio.origins.watch(held.originId, ({ broadcast, active }) => {
+				held.printer.print("announce", { path: broadcast.path, active }, `${active ? "+" : "-"} ${broadcast.path}`);
 			});
-			const id = studio.sessions.connect({
-				url,
-				token: stringOption(values, "token"),
-				prefix: stringOption(values, "prefix"),
-				consumeOrigin: origin.id,
-			});
-			const terminal = followSessionStatus(studio, id, printer);
-			const interrupted = new Promise<"interrupted">((resolve) => {
-				if (ctx.signal.aborted) resolve("interrupted");
-				ctx.signal.addEventListener("abort", () => resolve("interrupted"), { once: true });
-			});
-			const outcome = await Promise.race([terminal, interrupted]);
+			const outcome = await Promise.race([held.terminal, held.interrupted.then(() => "interrupted" as const)]);
 			stopWatch();
-			if (outcome === "interrupted") {
-				await studio.sessions.close(id);
-				await terminal;
-				return 0;
-			}
-			if (outcome < 0) {
-				throw new StudioError(errorName(outcome), studio.sessions.get(id).lastError?.message ?? "the session failed");
-			}
+			if (outcome !== "interrupted" && outcome < 0) throw held.failure(outcome);
 			return 0;
 		} finally {
-			await studio.close();
-			restoreConsole();
+			await held.close();
 		}
 	},
 };

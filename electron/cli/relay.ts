@@ -3,6 +3,7 @@
  */
 import { StudioError } from "../../shared/errors";
 import { loadJwtKey, startRelay } from "../engine/relay";
+import { Logger } from "../engine/log/logger";
 import { captureLibraryConsole } from "../engine/transport/library-console";
 import { type Command, stringOption } from "./command";
 
@@ -41,7 +42,7 @@ export const relayCommand: Command = {
 		const jwtKey = keyFile !== undefined ? await loadJwtKey(keyFile) : undefined;
 		if (ctx.signal.aborted) return 0;
 		// @moq/net prints debug lines to stdout; keep the relay's output to its own lines.
-		const restoreConsole = captureLibraryConsole({ error: () => {}, warn: () => {}, info: () => {}, debug: () => {}, trace: () => {}, child: function () { return this; } });
+		const restoreConsole = captureLibraryConsole(new Logger(0).scope("moq"));
 		const relay = await startRelay({
 			host,
 			port,

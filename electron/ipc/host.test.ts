@@ -159,6 +159,7 @@ describe("Electron IPC host", () => {
 		const port = open(own, channel);
 		expect(port.started).toBe(true);
 		port.emit(encodeMediaFrame({ sequence: 0, keyframe: true, timestampUs: 0, payload: new Uint8Array([1, 2, 3]) }));
+		await new Promise((r) => setImmediate(r)); // acks are coalesced once per turn of the event loop
 		expect(port.sent).toEqual([{ ack: 0 }]);
 		port.emit("not binary");
 		expect(port.sent.at(-1)).toMatchObject({ error: expect.stringMatching(/binary/) });

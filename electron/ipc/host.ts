@@ -8,7 +8,7 @@ import { IpcChannel, type Envelope } from "../../shared/api";
 import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { dispatch } from "../engine/dispatch";
-import type { LiveBroadcast } from "../engine/golive/live-broadcast";
+import { serveMediaChannel } from "../engine/golive/media-channel";
 import type { Studio } from "../engine/studio";
 
 /** The part of a sender's frame the host looks at. */
@@ -107,24 +107,20 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 		if (!port) return;
 		const channel = (request as { channel?: unknown } | null)?.channel;
 		if (refuse(event) || typeof channel !== "string") return port.close();
-		let live: LiveBroadcast;
+		let receive: (data: unknown) => void;
 		try {
-			live = studio.golive.byChannel(channel);
+			receive = serveMediaChannel(studio.golive, channel, {
+				sendAck: (ack) => port.postMessage({ ack }),
+				fail: (error) => {
+					port.postMessage({ error: error.message });
+					port.close();
+				},
+			}, log);
 		} catch {
 			log.warn("media channel refused: unknown channel");
 			return port.close();
 		}
-		port.on("message", ({ data }) => {
-			try {
-				if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) throw new StudioError("PROTOCOL", "media frames are binary");
-				port.postMessage({ ack: live.ingest(channel, data) });
-			} catch (err) {
-				const e = StudioError.from(err);
-				log.warn(`media channel for ${live.path} closed: ${e.message}`);
-				port.postMessage({ error: e.message });
-				port.close();
-			}
-		});
+		port.on("message", ({ data }) => receive(data));
 		port.start();
 	});
 

@@ -17,8 +17,7 @@ import { BridgeRequest, type BridgeMessage } from "../../shared/api";
 import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { describeIssues, dispatch } from "../engine/dispatch";
-import type { LiveBroadcast } from "../engine/golive/live-broadcast";
-import type { Log } from "../engine/log/logger";
+import { serveMediaChannel } from "../engine/golive/media-channel";
 import type { Studio } from "../engine/studio";
 import { SECURITY_HEADERS, serveStatic } from "./static";
 
@@ -102,16 +101,24 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 		}
 		const url = new URL(req.url ?? "/", "http://localhost");
 		if (url.pathname === "/media") {
-			let live: LiveBroadcast;
 			const channel = url.searchParams.get("channel") ?? "";
-			try {
-				live = studio.golive.byChannel(channel);
-			} catch {
+			if (!studio.golive.owns(channel)) {
 				log.warn("media channel refused: unknown channel");
 				socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 				return;
 			}
-			mediaWss.handleUpgrade(req, socket, head, (ws) => serveMediaChannel(ws, live, channel, log));
+			mediaWss.handleUpgrade(req, socket, head, (ws) => {
+				ws.on("error", () => ws.terminate());
+				try {
+					const receive = serveMediaChannel(studio.golive, channel, {
+						sendAck: (ack) => ws.readyState === ws.OPEN && ws.send(JSON.stringify({ ack })),
+						fail: (e) => ws.close(e.codeName === "CLOSED" ? 1000 : 1007, e.message.slice(0, 120)),
+					}, log);
+					ws.on("message", (data, isBinary) => receive(isBinary ? data : String(data)));
+				} catch {
+					ws.close(1008, "unknown media channel"); // stopped between the check and the upgrade
+				}
+			});
 			return;
 		}
 		wss.handleUpgrade(req, socket, head, (ws) => serveBridge(ws, studio));
@@ -163,33 +170,6 @@ function checkUpgrade(
 		return { status: "401 Unauthorized", reason: "missing or wrong token" };
 	}
 	return undefined;
-}
-
-/**
- * One media channel: binary frames in (shared/media.ts), `{"ack":N}` text out. A malformed
- * frame closes this channel only (code 1007) and never touches the broadcast's other tracks.
- */
-function serveMediaChannel(ws: WebSocket, live: LiveBroadcast, channel: string, log: Log): void {
-	ws.on("error", () => ws.terminate());
-	// One ack per turn of the event loop, after the frame has gone on towards the relays: an ack
-	// written straight after ingest sits on the media's latency path (bench/golive-latency).
-	let pendingAck = -1;
-	const flushAck = () => {
-		if (pendingAck >= 0 && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ ack: pendingAck }));
-		pendingAck = -1;
-	};
-	ws.on("message", (data, isBinary) => {
-		if (!isBinary) return ws.close(1003, "media channels carry binary frames");
-		try {
-			const ack = live.ingest(channel, data as Buffer);
-			if (pendingAck < 0) setImmediate(flushAck);
-			pendingAck = ack;
-		} catch (err) {
-			const e = StudioError.from(err);
-			log.warn(`media channel for ${live.path} closed: ${e.message}`);
-			ws.close(e.codeName === "CLOSED" ? 1000 : 1007, e.message.slice(0, 120));
-		}
-	});
 }
 
 /** Serves the contract on one authenticated socket until it closes. */

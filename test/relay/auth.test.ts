@@ -1,29 +1,20 @@
 import * as Moq from "@moq/net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { closeCodeFor, parseJwtKey, type RelayHandle, signToken, startRelay, verifyToken } from "../../electron/engine/relay";
+import { closeCodeFor, parseJwtKey, signToken, startRelay, verifyToken } from "../../electron/engine/relay";
 import { StudioError } from "../../shared/errors";
-import { startTestRelay } from "../helpers/relay";
-import { closeQuietly, connectOwned, publish, quietLibraryLogs, readString, until, watchAnnounced, within, writeGroup } from "./clients";
+import { closeQuietly, connectOwned, relayFixture, publish, quietLibraryLogs, readString, until, watchAnnounced, within, writeGroup } from "./clients";
 
 quietLibraryLogs();
 const KEY = new TextEncoder().encode("test-secret-of-reasonable-length");
 const now = () => Math.floor(Date.now() / 1000);
 
 describe("relay tokens", () => {
-	let relay: RelayHandle | undefined;
-	const conns: Moq.Connection.Established[] = [];
-	const timers: NodeJS.Timeout[] = [];
-	afterEach(async () => {
-		for (const t of timers.splice(0)) clearInterval(t);
-		for (const c of conns.splice(0)) closeQuietly(c);
-		await relay?.close();
-		relay = undefined;
-	});
+	const fx = relayFixture();
 	async function client(path: string, claims: Record<string, unknown>) {
-		if (!relay) throw new Error("no relay");
-		const c = await connectOwned(relay.url, { path, jwt: signToken(claims, KEY) });
-		conns.push(c.conn);
+		if (!fx.relay) throw new Error("no relay");
+		const c = await connectOwned(fx.relay.url, { path, jwt: signToken(claims, KEY) });
+		fx.conns.push(c.conn);
 		return c;
 	}
 
@@ -37,7 +28,7 @@ describe("relay tokens", () => {
 	});
 
 	it("accepts valid tokens scoped by root, put and get", async () => {
-		relay = await startTestRelay({ jwtKey: KEY });
+		const relay = await fx.start({ jwtKey: KEY });
 		const { conn: pub } = await client("/room", { root: "room", put: ["alice"], get: [], exp: now() + 60 });
 		const published = publish(pub, "alice/cam");
 		publish(pub, "bob/cam"); // outside put: ignored
@@ -46,7 +37,7 @@ describe("relay tokens", () => {
 		await until(() => seen.active.has("alice/cam"), 5000, "alice's announcement");
 		const track = sub.consume(Moq.Path.from("alice/cam")).subscribe("video");
 		let i = 0;
-		timers.push(setInterval(() => writeGroup(published.track(), [`a${i++}`]), 30));
+		fx.timers.push(setInterval(() => writeGroup(published.track(), [`a${i++}`]), 30));
 		expect(await readString(track)).toMatch(/^a/);
 		expect(relay.stats().routes.map((r) => r.path)).toEqual(["room/alice/cam"]);
 		// A subscriber scoped to another prefix sees nothing of alice.
@@ -62,7 +53,7 @@ describe("relay tokens", () => {
 	});
 
 	it("refuses missing, bad, expired and wrongly rooted tokens", async () => {
-		relay = await startTestRelay({ jwtKey: KEY });
+		const relay = await fx.start({ jwtKey: KEY });
 		const url = relay.url;
 		// The HTTP status of a WebSocket upgrade (101 when accepted).
 		const status = (query: string, path = "/room") =>
@@ -85,7 +76,7 @@ describe("relay tokens", () => {
 	});
 
 	it("closes a session when its token expires", async () => {
-		relay = await startTestRelay({ jwtKey: KEY });
+		const relay = await fx.start({ jwtKey: KEY });
 		const { transport } = await client("/", { root: "", get: [""], exp: now() + 2 });
 		const { conn: keeper } = await client("/", { root: "", get: [""], exp: now() + 60 });
 		const info = await within(transport.closed, 5000, "expiry close");

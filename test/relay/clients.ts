@@ -4,7 +4,9 @@
  */
 import * as Moq from "@moq/net";
 import Qmux from "@moq/qmux";
-import { vi } from "vitest";
+import { afterEach, vi } from "vitest";
+import type { RelayHandle, RelayOptions } from "../../electron/engine/relay";
+import { startTestRelay } from "../helpers/relay";
 
 /** Mutes @moq/net's chatty debug/info/warn console output (errors still print). Call at file top. */
 export function quietLibraryLogs(): void {
@@ -124,4 +126,35 @@ export function closeQuietly(conn: Moq.Connection.Established | undefined): void
 	} catch {
 		// ignore
 	}
+}
+
+/**
+ * A relay per test and what the test opened on it (connections, interval timers), all closed
+ * after each test. Call once at the top of a `describe`.
+ */
+export function relayFixture() {
+	const fx = {
+		relay: undefined as RelayHandle | undefined,
+		conns: [] as Moq.Connection.Established[],
+		timers: [] as NodeJS.Timeout[],
+		/** Starts the test's relay on 127.0.0.1 and a free port. */
+		async start(opts?: Omit<RelayOptions, "host" | "port">): Promise<RelayHandle> {
+			fx.relay = await startTestRelay(opts);
+			return fx.relay;
+		},
+		/** A plain client of the test's relay, closed after the test. */
+		async client(): Promise<Moq.Connection.Established> {
+			if (!fx.relay) throw new Error("no relay");
+			const c = await connect(fx.relay.url);
+			fx.conns.push(c);
+			return c;
+		},
+	};
+	afterEach(async () => {
+		for (const t of fx.timers.splice(0)) clearInterval(t);
+		for (const c of fx.conns.splice(0)) closeQuietly(c);
+		await fx.relay?.close();
+		fx.relay = undefined;
+	});
+	return fx;
 }

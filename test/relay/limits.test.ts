@@ -1,34 +1,14 @@
 import * as Moq from "@moq/net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import { connect as tcpConnect } from "node:net";
-import type { RelayHandle, RelayOptions } from "../../electron/engine/relay";
 import { closeCodeFor } from "../../electron/engine/relay";
-import { startTestRelay } from "../helpers/relay";
-import { closeQuietly, connect, connectOwned, publish, quietLibraryLogs, readString, until, watchAnnounced, within, writeGroup } from "./clients";
+import { closeQuietly, connect, connectOwned, relayFixture, publish, quietLibraryLogs, readString, until, watchAnnounced, within, writeGroup } from "./clients";
 
 quietLibraryLogs();
 
 describe("relay limits and hostile input", () => {
-	let relay: RelayHandle | undefined;
-	const conns: Moq.Connection.Established[] = [];
-	const timers: NodeJS.Timeout[] = [];
-	afterEach(async () => {
-		for (const t of timers.splice(0)) clearInterval(t);
-		for (const c of conns.splice(0)) closeQuietly(c);
-		await relay?.close();
-		relay = undefined;
-	});
-	async function start(opts?: Omit<RelayOptions, "host" | "port">) {
-		relay = await startTestRelay(opts);
-		return relay;
-	}
-	async function client() {
-		if (!relay) throw new Error("no relay");
-		const c = await connect(relay.url);
-		conns.push(c);
-		return c;
-	}
+	const { start, client, conns, timers } = relayFixture();
 
 	/** A healthy publisher/subscriber pair streaming through the relay. */
 	async function healthyPair(path: string) {

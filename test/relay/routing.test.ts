@@ -1,32 +1,12 @@
 import * as Moq from "@moq/net";
-import { afterEach, describe, expect, it } from "vitest";
-import type { RelayHandle, RelayOptions } from "../../electron/engine/relay";
-import { startTestRelay } from "../helpers/relay";
-import { closeQuietly, connect, publish, quietLibraryLogs, readString, until, watchAnnounced, within, writeGroup } from "./clients";
+import { describe, expect, it } from "vitest";
+import { publish, quietLibraryLogs, readString, relayFixture, until, watchAnnounced, within, writeGroup } from "./clients";
 
 quietLibraryLogs();
 const P = Moq.Path.from;
 
 describe("relay routing", () => {
-	let relay: RelayHandle | undefined;
-	const conns: Moq.Connection.Established[] = [];
-	const timers: NodeJS.Timeout[] = [];
-	afterEach(async () => {
-		for (const t of timers.splice(0)) clearInterval(t);
-		for (const c of conns.splice(0)) closeQuietly(c);
-		await relay?.close();
-		relay = undefined;
-	});
-	async function start(opts?: Omit<RelayOptions, "host" | "port">) {
-		relay = await startTestRelay(opts);
-		return relay;
-	}
-	async function client() {
-		if (!relay) throw new Error("no relay");
-		const c = await connect(relay.url);
-		conns.push(c);
-		return c;
-	}
+	const { start, client, timers } = relayFixture();
 	/** Writes a one-frame group `${tag}${n}` every 30 ms until the test ends. */
 	function stream(track: Moq.Track.Producer, tag = "f") {
 		let i = 0;

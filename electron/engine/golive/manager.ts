@@ -48,6 +48,11 @@ export class GoLiveManager {
 		}
 	}
 
+	/** True when a live broadcast owns `channel`. */
+	owns(channel: string): boolean {
+		return [...this.#live.values()].some((live) => live.owns(channel));
+	}
+
 	/** The broadcast that owns `channel`, or a NOT_FOUND error (an unknown channel is refused). */
 	byChannel(channel: string): LiveBroadcast {
 		for (const live of this.#live.values()) if (live.owns(channel)) return live;

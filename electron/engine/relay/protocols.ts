@@ -1,30 +1,13 @@
 /**
  * Which WebSocket subprotocols the relay accepts, and how one is chosen.
  *
- * `@moq/net` does not export its ALPN constants from the package entry, so the list is spelled
- * out here; it mirrors what `Connection.accept` in @moq/net 0.3.4 understands (keep in sync when
- * upgrading). Preference is ours (first match wins), newest moq-lite first, like moq-relay.
+ * The list itself lives in transport/alpn.ts, shared with the client.
  */
 import { selectSubprotocol } from "@moq/qmux";
+import { MOQ_ALPNS } from "../transport/alpn";
 
-/**
- * Application protocols the relay accepts, in preference order. `moql` negotiates the version in
- * SETUP (moq-lite-01/02 or moq-transport-14); `moq-lite-06-wip` is last so it is only chosen when
- * a client offers nothing else.
- */
-export const RELAY_PROTOCOLS: readonly string[] = [
-	"moq-lite-05",
-	"moq-lite-04",
-	"moq-lite-03",
-	"moql",
-	"moqt-20",
-	"moqt-19",
-	"moqt-18",
-	"moqt-17",
-	"moqt-16",
-	"moqt-15",
-	"moq-lite-06-wip",
-];
+/** Application protocols the relay accepts, in preference order (first match wins), like moq-relay. */
+export const RELAY_PROTOCOLS: readonly string[] = MOQ_ALPNS;
 
 // Every protocol may ride any QMux draft the library knows (qmux-02, -01, -00).
 const VERSIONS = Object.fromEntries(RELAY_PROTOCOLS.map((p) => [p, null]));

@@ -7,7 +7,8 @@ import * as Moq from "@moq/net";
 import type { WebSocket } from "ws";
 import { StudioError } from "../../../shared/errors";
 import { QMUX_WINDOWS } from "./qmux-config";
-import { CLIENT_PROTOCOLS, openWebSocket, type SocketCounters } from "./websocket";
+import { CLIENT_ALPNS } from "./alpn";
+import { openWebSocket, type SocketCounters } from "./websocket";
 import { webSocketUrl } from "./url";
 
 /** Which transport a session asks for: `auto` prefers WebTransport when available. */
@@ -67,7 +68,7 @@ export async function openMoqConnection(url: URL, options: MoqConnectOptions): P
 	}
 	// WebTransport via the optional addon is not wired yet; every connection rides WebSocket/QMux.
 	const { socket, counters, opened } = openWebSocket(webSocketUrl(url), {
-		protocols: options.protocols ?? CLIENT_PROTOCOLS,
+		protocols: options.protocols ?? CLIENT_ALPNS,
 		certificateSha256: options.certificateSha256,
 		timeoutMs: options.timeoutMs,
 		signal: options.signal,

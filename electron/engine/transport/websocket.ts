@@ -7,18 +7,6 @@ import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "n
 import { WebSocket } from "ws";
 import { StudioError } from "../../../shared/errors";
 
-/** Application protocols offered by default, newest first, as `@moq/net` 0.3.4 offers them. */
-export const CLIENT_PROTOCOLS: readonly string[] = [
-	"moq-lite-05",
-	"moq-lite-04",
-	"moq-lite-03",
-	"moql",
-	"moqt-20",
-	"moqt-18",
-	"moqt-17",
-	"moqt-16",
-	"moqt-15",
-];
 
 // moq-transport-18 and -20 are pinned to qmux-01 by @moq/net; the rest ride any QMux draft.
 const PINNED_QMUX: Record<string, string[]> = { "moqt-20": ["qmux-01"], "moqt-18": ["qmux-01"] };

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { StudioError } from "../../../../shared/errors";
 import type { SessionConnectArgs } from "../../../../shared/sessions";
 import { Dialog } from "../../components/Dialog";
+import type { Origin } from "../../../../shared/models";
 import { useOrigins } from "../../stores/origins";
 import { useSessions } from "../../stores/sessions";
 
@@ -207,22 +208,12 @@ export function SessionDialog({ open, editId, onClose }: { open: boolean; editId
 				<div className="form-row">
 					<Field id="session-publishOrigin" label="Publish origin" hint="Its broadcasts are announced to this relay." problem={problem}>
 						<select id="session-publishOrigin" {...field("publishOrigin")}>
-							<option value="">None</option>
-							{origins.map((o) => (
-								<option key={o.id} value={o.id}>
-									{o.name}
-								</option>
-							))}
+							<OriginOptions origins={origins} />
 						</select>
 					</Field>
 					<Field id="session-consumeOrigin" label="Consume origin" hint="What the relay announces lands here." problem={problem}>
 						<select id="session-consumeOrigin" {...field("consumeOrigin")}>
-							<option value="">None</option>
-							{origins.map((o) => (
-								<option key={o.id} value={o.id}>
-									{o.name}
-								</option>
-							))}
+							<OriginOptions origins={origins} />
 						</select>
 					</Field>
 				</div>
@@ -267,6 +258,20 @@ export function SessionDialog({ open, editId, onClose }: { open: boolean; editId
 function messageOf(err: unknown): string {
 	const e = StudioError.from(err);
 	return `${e.codeName}: ${e.message}`;
+}
+
+/** "None" and every origin, for the publish and consume pickers. */
+function OriginOptions({ origins }: { origins: Origin[] }) {
+	return (
+		<>
+			<option value="">None</option>
+			{origins.map((o) => (
+				<option key={o.id} value={o.id}>
+					{o.name}
+				</option>
+			))}
+		</>
+	);
 }
 
 function Field({

@@ -1,0 +1,46 @@
+/**
+ * One Go Live media channel as every host serves it (a MessagePort in Electron, a binary
+ * WebSocket in the web host): frames in, coalesced acks out, and a failure closes only this
+ * channel, never the broadcast's other tracks.
+ */
+import { StudioError } from "../../../shared/errors";
+import type { Log } from "../log/logger";
+import type { GoLiveManager } from "./manager";
+
+/** The host's end of a channel. */
+export interface MediaPeer {
+	/** Acknowledges every frame up to `sequence` (credit for the renderer's backpressure). */
+	sendAck(sequence: number): void;
+	/** Closes the channel after a failure; `error` says why. */
+	fail(error: StudioError): void;
+}
+
+/**
+ * Serves `channel`; returns the function the host feeds each received message to. Throws
+ * NOT_FOUND for a channel no live broadcast owns (the host refuses it).
+ */
+export function serveMediaChannel(golive: GoLiveManager, channel: string, peer: MediaPeer, log: Log): (data: unknown) => void {
+	const live = golive.byChannel(channel);
+	let pendingAck = -1;
+	let closed = false;
+	// One ack per turn of the event loop, after the frame has gone on towards the relays: an ack
+	// written straight after ingest sits on the media's latency path (bench/golive-latency).
+	const flushAck = () => {
+		if (pendingAck >= 0 && !closed) peer.sendAck(pendingAck);
+		pendingAck = -1;
+	};
+	return (data) => {
+		if (closed) return;
+		try {
+			if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) throw new StudioError("PROTOCOL", "media frames are binary");
+			const ack = live.ingest(channel, data);
+			if (pendingAck < 0) setImmediate(flushAck);
+			pendingAck = ack;
+		} catch (err) {
+			closed = true;
+			const error = StudioError.from(err);
+			log.warn(`media channel for ${live.path} closed: ${error.message}`);
+			peer.fail(error);
+		}
+	};
+}
