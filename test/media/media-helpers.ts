@@ -81,7 +81,11 @@ export async function packetHashes(path: string, kind: "v" | "a"): Promise<strin
 /** Decode errors ffmpeg reports for a full decode of `path` (empty when it plays cleanly). */
 export async function decodeErrors(path: string): Promise<string> {
 	try {
-		const { stderr } = await run("ffmpeg", ["-hide_banner", "-v", "error", "-i", path, "-f", "null", "-"], { maxBuffer: 64 << 20 });
+		// Decode every frame with its own timestamps. By default ffmpeg re-times the null output to
+		// the stream's nominal frame rate, and live capture (frames a few ms apart under load) then
+		// "collides" at that rate: a complaint about the check's output, not about the file.
+		const args = ["-hide_banner", "-v", "error", "-i", path, "-fps_mode", "passthrough", "-enc_time_base:v", "-1", "-f", "null", "-"];
+		const { stderr } = await run("ffmpeg", args, { maxBuffer: 64 << 20 });
 		return stderr.trim();
 	} catch (err) {
 		return String((err as { stderr?: string }).stderr ?? err);
