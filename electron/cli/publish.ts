@@ -8,10 +8,10 @@ import { publishFile } from "../engine/publish";
 import { flagOption, stringOption, type Command } from "./command";
 import { failOnGiveUp, holdSession } from "./held-session";
 
-/** Waits until the session's socket has handed everything to the network (or `ms` passed). */
-async function drained(queued: () => number, ms: number): Promise<void> {
+/** Waits until `pending()` reaches 0 (or `ms` passed). */
+async function drained(pending: () => number, ms: number): Promise<void> {
 	const deadline = Date.now() + ms;
-	while (queued() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+	while (pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** The `publish` sub-command. */
@@ -67,9 +67,10 @@ export const publishCommand: Command = {
 				}),
 				failOnGiveUp(held),
 			]);
-			// Let the relay receive the tail before the broadcast ends.
-			await drained(() => held.studio.sessions.stats(held.sessionId).queuedBytes, 5000);
-			await new Promise((r) => setTimeout(r, 300));
+			// End the broadcast only once the relay has read every track to its end (and the socket
+			// has sent it): an unannounce overtaking the tail would cut the last frames off.
+			const served = () => held.studio.sessions.stats(held.sessionId).broadcasts.find((b) => b.path === path);
+			await drained(() => (served()?.subscribers ?? 0) + held.studio.sessions.stats(held.sessionId).queuedBytes, 6000);
 			producer.close();
 			const frames = Object.values(summary.tracks).reduce((n, t) => n + t.frames, 0);
 			held.printer.print(

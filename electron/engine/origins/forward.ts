@@ -89,6 +89,9 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 			void pipeGroup(group, copy, counters, track);
 		}
 		out.close();
+		// Still a subscription until the peer has read the end: the tail of a finished track is
+		// on its way, and unannouncing now would let the relay cut it off.
+		await Promise.race([out.unused(), new Promise((r) => setTimeout(r, DRAIN_TIMEOUT_MS).unref?.())]);
 	} catch (err) {
 		out.close(err instanceof Error ? err : undefined);
 	} finally {
@@ -96,6 +99,9 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 		upstream.close();
 	}
 }
+
+/** The longest a finished track waits for its subscriber to read the end. */
+const DRAIN_TIMEOUT_MS = 5000;
 
 async function pipeGroup(group: Moq.Group.Consumer, copy: Moq.Group.Producer, counters: ServeCounters, track: TrackCounters): Promise<void> {
 	try {

@@ -8,6 +8,9 @@ import type { OriginBroadcast, RemoteBroadcast } from "../origins/broadcast";
 import type { OriginRegistry } from "../origins/registry";
 import { Recorder, type EpochResult, type RecorderOptions, type RecordingSummary } from "../record";
 
+/** How long a part may keep receiving after its broadcast was unannounced (frames in flight). */
+export const UNANNOUNCE_DRAIN_MS = 2000;
+
 /** Why a followed recording finished. */
 export type FollowEnd = "ended" | "duration" | "stopped" | "failed";
 
@@ -66,17 +69,23 @@ export async function recordFromOrigin(opts: FollowOptions): Promise<RecordingSu
 			const part = await nextPart(opts, last);
 			if (!part) break;
 			last = part.broadcast;
-			// The relay unannouncing it or the connection dropping ends this part at once, even
-			// if a track is waiting for data that will never come on this connection.
+			// A dropped connection ends this part at once: nothing more comes on it, and a track may
+			// be waiting forever. An unannounce (the publisher ended) may overtake the last frames
+			// still on their way, so the part gets a moment to drain them first.
 			const partStop = new AbortController();
 			const onStop = () => partStop.abort("aborted");
 			opts.signal.addEventListener("abort", onStop, { once: true });
-			void part.broadcast.done.then(() => partStop.abort("aborted"));
+			let drain: ReturnType<typeof setTimeout> | undefined;
+			void part.broadcast.done.then(() => {
+				if ((part.broadcast as Partial<RemoteBroadcast>).endReason === "disconnected") partStop.abort("aborted");
+				else drain = setTimeout(() => partStop.abort("aborted"), UNANNOUNCE_DRAIN_MS);
+			});
 			let result: EpochResult;
 			try {
 				result = await recorder.record(part.consumer, partStop.signal);
 				if (recorder.path) opts.onStarted?.(recorder);
 			} finally {
+				clearTimeout(drain);
 				opts.signal.removeEventListener("abort", onStop);
 				part.consumer.close();
 			}
