@@ -2,6 +2,7 @@
  * Helpers for the renderer's UI tests (test/ui): a page on the web host that records console
  * errors, and small waits that poll the page rather than sleeping.
  */
+import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContextOptions, Locator, Page } from "playwright-core";
 
 /** A studio page and the console errors and uncaught exceptions it produced. */
@@ -44,4 +45,42 @@ export async function eventually<T>(read: () => Promise<T> | T, ok: (v: T) => bo
 		if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
 		await new Promise((r) => setTimeout(r, 50));
 	}
+}
+
+/**
+ * Bundles `source` (TypeScript/TSX, imports resolved from the repository root, e.g.
+ * `./renderer/src/lib/hooks`) into one classic script for a test page, with React in its
+ * production build as the studio ships it. Lets a UI test render one component in real
+ * Chromium without the whole app.
+ */
+export async function bundleForPage(source: string): Promise<string> {
+	const { build } = await import("esbuild");
+	const result = await build({
+		stdin: { contents: source, loader: "tsx", resolveDir: fileURLToPath(new URL("../..", import.meta.url)), sourcefile: "harness.tsx" },
+		bundle: true,
+		write: false,
+		format: "iife",
+		platform: "browser",
+		target: "es2022",
+		jsx: "automatic",
+		define: { "process.env.NODE_ENV": '"production"' },
+		logLevel: "silent",
+	});
+	return result.outputFiles[0]!.text;
+}
+
+/**
+ * A blank page running `script` (from {@link bundleForPage}) after a `<div id="root">`, and the
+ * console errors and uncaught exceptions it produced.
+ */
+export async function openHarness(browser: Browser, script: string): Promise<StudioPage> {
+	const page = await browser.newPage({ viewport: { width: 800, height: 600 } });
+	const errors: string[] = [];
+	page.on("console", (m) => {
+		if (m.type() === "error") errors.push(m.text());
+	});
+	page.on("pageerror", (e) => errors.push(e.message));
+	await page.setContent('<!doctype html><html><body><div id="root"></div></body></html>');
+	await page.addScriptTag({ content: script });
+	return { page, errors };
 }

@@ -2,9 +2,12 @@
  * Origins, settings, the log panel and keyboard use in Chromium: an origin created in the UI is
  * attached to two sessions as their publish origin (checked in the engine), dialogs trap focus
  * and close on Escape, the theme override is applied and persisted by the engine.
+ *
+ * Each test opens its own page; the browser, the studio and its sessions are shared, and only
+ * the first test changes what the sessions publish.
  */
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { RelayHandle } from "../../electron/engine/relay";
 import { launchChromium } from "../helpers/browser";
 import { startTestRelay } from "../helpers/relay";
@@ -23,12 +26,17 @@ let errors: string[];
 beforeAll(async () => {
 	[t, relay, browser] = await Promise.all([startTestStudio({ embeddedRelay: true }), startTestRelay(), launchChromium()]);
 	t.studio.sessions.connect({ url: relay.url });
-	({ page, errors } = await openStudio(browser, t.web.url));
 });
 afterAll(async () => {
 	await browser?.close();
 	await relay?.close();
 	await t?.close();
+});
+beforeEach(async () => {
+	({ page, errors } = await openStudio(browser, t.web.url));
+});
+afterEach(async () => {
+	await page?.close();
 });
 
 const nav = (name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("button", { name, exact: true }).click();
@@ -88,6 +96,7 @@ describe("Origins, settings and keyboard use in Chromium", () => {
 		await page.getByRole("dialog", { name: "Delete scratch-2?" }).getByRole("button", { name: "Delete" }).click();
 		await page.getByRole("listitem", { name: "Origin scratch-2" }).waitFor({ state: "detached" });
 		expect(t.studio.origins.list().map((o) => o.name)).not.toContain("scratch-2");
+		expect(errors).toEqual([]);
 	});
 
 	it("opens the add-relay dialog from the keyboard, keeps focus inside and closes on Escape", async () => {
@@ -115,6 +124,7 @@ describe("Origins, settings and keyboard use in Chromium", () => {
 		await dialog.getByRole("button", { name: "Connect" }).click();
 		await dialog.getByRole("alert").getByText(/64 hex digits/).waitFor();
 		await page.keyboard.press("Escape");
+		expect(errors).toEqual([]);
 	});
 
 	it("labels every control", async () => {
@@ -132,6 +142,7 @@ describe("Origins, settings and keyboard use in Chromium", () => {
 			});
 			expect(unlabelled, view).toEqual([]);
 		}
+		expect(errors).toEqual([]);
 	});
 
 	it("applies and persists the theme override, and shows the log with a level filter", { timeout: 30_000 }, async () => {
@@ -157,5 +168,6 @@ describe("Origins, settings and keyboard use in Chromium", () => {
 		await log.getByText("a test error line").waitFor();
 		await log.getByRole("button", { name: "Hide log" }).click();
 		await log.waitFor({ state: "detached" });
+		expect(errors).toEqual([]);
 	});
 });

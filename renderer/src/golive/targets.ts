@@ -26,3 +26,11 @@ export async function mediaTarget(channel: string): Promise<SinkTarget> {
 	const scheme = location.protocol === "https:" ? "wss" : "ws";
 	return { kind: "websocket", url: `${scheme}://${location.host}/media?token=${encodeURIComponent(token)}&channel=${encodeURIComponent(channel)}` };
 }
+
+/**
+ * What must be transferred with a message carrying `target`: its MessagePort, if any. A port
+ * sent without being in the transfer list makes `postMessage` throw DataCloneError.
+ */
+export function targetTransfer(target: SinkTarget): Transferable[] {
+	return target.kind === "port" ? [target.port] : [];
+}

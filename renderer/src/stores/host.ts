@@ -27,19 +27,24 @@ export const useHost = create<HostState>()((set, get) => ({
 	problem: null,
 	start() {
 		if (get().api) return;
-		const conn = connectHost((connected) => {
-			set({ connected });
-			const { api, info } = get();
+		const loadInfo = () => {
+			const { api, info, connected } = get();
 			if (connected && api && !info) {
 				api.invoke("app.info", {}).then(
 					(i) => set({ info: i }),
 					(err: unknown) => set({ problem: err instanceof Error ? err.message : String(err) }),
 				);
 			}
+		};
+		const conn = connectHost((connected) => {
+			set({ connected });
+			loadInfo();
 		});
 		if (conn.kind === "none") set({ kind: "none", problem: conn.reason });
 		else {
 			set({ api: conn.api, kind: conn.kind });
+			// The desktop host reports itself connected inside connectHost, before `api` is set.
+			loadInfo();
 			// A network change can leave sessions on a dead path: ask the engine to probe them now.
 			const api = conn.api;
 			window.addEventListener("online", () => void api.invoke("sessions.wake", {}).catch(() => {}));

@@ -95,6 +95,10 @@ export function SessionDialog({ open, editId, onClose }: { open: boolean; editId
 			setHasToken(false);
 			return;
 		}
+		// Start from an empty form, not the last one shown: until the config arrives the dialog
+		// would otherwise show another session's values, or a token typed before (never shown again).
+		setDraft(EMPTY);
+		setHasToken(false);
 		let live = true;
 		setLoading(true);
 		config(editId).then(
