@@ -10,5 +10,12 @@ export default defineConfig({
 		// Two cores: end-to-end files start relays and browsers, so keep parallelism low.
 		maxWorkers: 2,
 		fileParallelism: true,
+		// Type tests (`*.test-d.ts`, expectTypeOf / @ts-expect-error) run with `vitest run`: tsc over
+		// tsconfig.typetest.json, which holds only those files and what they import.
+		typecheck: {
+			enabled: true,
+			include: ["test/**/*.test-d.ts", "electron/**/*.test-d.ts", "shared/**/*.test-d.ts", "renderer/**/*.test-d.ts"],
+			tsconfig: "tsconfig.typetest.json",
+		},
 	},
 });

@@ -31,7 +31,8 @@
  * The media channel client uses a zero WebSocket mask: a browser masks natively in the renderer's
  * process, while `ws` would mask in JavaScript in this one (the web host still unmasks).
  *
- * Reports per round and pooled: delivered frames (must be 100%), p50/p95/p99 latency (ms) overall
+ * Reports per round and pooled: delivered frames (must be 100%: the process exits 1 otherwise,
+ * after printing every figure), p50/p95/p99 latency (ms) overall
  * and per track, ratios studio/floor (pooled, and the median over adjacent GOP-slot pairs, the
  * noise-robust p50 figure), this process's CPU over each variant's slots (process.cpuUsage, % of
  * one core: sender, engine, relay and subscriber together), and the worst event-loop delay and
@@ -714,7 +715,8 @@ async function until(fn: () => boolean, ms: number, what: string): Promise<void>
 	}
 }
 
-async function main(): Promise<void> {
+/** Runs the benchmark and prints the report; resolves with the exit code (1 when a run lost frames). */
+async function main(): Promise<number> {
 	// @moq/net logs every subscription at debug level; keep the report readable.
 	for (const level of ["debug", "info", "warn", "log"] as const) console[level] = () => {};
 	const media = await loadMedia();
@@ -757,12 +759,15 @@ async function main(): Promise<void> {
 		);
 		print("(a loop-max or gc-max near a p99 means that tail is a process-wide stall, not the path: see BENCH_DEBUG=N for the N worst frames)");
 	}
-	const incomplete = [...results.floor, ...results.studio].filter((r) => r.delivered !== r.expected);
-	if (incomplete.length > 0) print(`WARNING: ${incomplete.length} run(s) did not deliver every frame`);
+	// Figures are printed either way; a run that lost frames is a failure, not a measurement.
+	const incomplete = [...results.floor, ...results.studio].filter((r) => r.delivered !== r.expected || r.expected === 0);
+	if (incomplete.length === 0) return 0;
+	print(`FAILED: ${incomplete.length} run(s) did not deliver every frame: ${incomplete.map((r) => `${r.variant} ${r.delivered}/${r.expected}`).join(", ")}`);
+	return 1;
 }
 
 main().then(
-	() => process.exit(0),
+	(code) => process.exit(code),
 	(err: unknown) => {
 		process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
 		process.exit(1);

@@ -2,7 +2,8 @@
  * Relay fan-out benchmark: one 6 Mb/s, 30 fps publisher (25 KB frames, 30-frame groups) to
  * N = 1, 8, 32 subscribers for ~5 s each, through the relay in a child process.
  *
- * Reports delivered frames (must be 100%), publish-to-receive latency p50/p99, and the relay
+ * Reports delivered frames (must be 100%: the process exits 1 otherwise, after printing every
+ * figure), publish-to-receive latency p50/p99, and the relay
  * process's CPU. Latency is also printed as a ratio against a floor measured in the same run:
  * the same frames carried between plain WebSockets by a minimal byte forwarder (also a child
  * process), so noisy neighbours on a 2-core machine affect both sides alike. Runs the relay
@@ -262,15 +263,18 @@ async function measure(variant: Variant, n: number): Promise<Result> {
 	};
 }
 
-async function main(): Promise<void> {
+/** Runs the benchmark and prints the report; resolves with the exit code (1 when a run lost frames). */
+async function main(): Promise<number> {
 	// @moq/net logs every subscription at debug level; keep the report readable.
 	for (const level of ["debug", "info", "warn", "log"] as const) console[level] = () => {};
 	const print = (line: string) => process.stdout.write(`${line}\n`);
 	print(`relay fan-out: ${FRAME_BYTES} B frames, ${FPS} fps (${((FRAME_BYTES * 8 * FPS) / 1e6).toFixed(1)} Mb/s), GOP ${GOP}, ${SECONDS} s per run`);
 	print("variant        N   delivered        p50 ms  p99 ms  p50/floor p99/floor  server CPU");
+	const incomplete: Result[] = [];
 	for (const n of COUNTS) {
 		const floor = await measure("floor", n);
 		for (const r of [floor, await measure("relay-default", n), await measure("relay-tuned", n)]) {
+			if (r.delivered !== r.expected || r.expected === 0) incomplete.push(r);
 			const pct = ((100 * r.delivered) / r.expected).toFixed(1);
 			print(
 				`${r.variant.padEnd(14)} ${String(r.n).padStart(2)}  ${`${r.delivered}/${r.expected}`.padStart(11)} ${pct.padStart(5)}%` +
@@ -279,13 +283,17 @@ async function main(): Promise<void> {
 			);
 		}
 	}
+	// Figures are printed either way; a run that lost frames is a failure, not a measurement.
+	if (incomplete.length === 0) return 0;
+	print(`FAILED: ${incomplete.length} run(s) did not deliver every frame: ${incomplete.map((r) => `${r.variant} N=${r.n} ${r.delivered}/${r.expected}`).join(", ")}`);
+	return 1;
 }
 
 const childIndex = process.argv.indexOf("--child");
 if (childIndex >= 0) void runChild(process.argv[childIndex + 1] as Variant);
 else
 	main().then(
-		() => process.exit(0),
+		(code) => process.exit(code),
 		(err: unknown) => {
 			process.stderr.write(`${String(err)}\n`);
 			process.exit(1);

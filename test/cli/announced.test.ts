@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { startRelay, type RelayHandle } from "../../electron/engine/relay";
+import { signToken, startRelay, type RelayHandle } from "../../electron/engine/relay";
 import { spawnStudioCli, waitForExit, waitForLine } from "../helpers/cli";
 import { startTestRelay } from "../helpers/relay";
 import { connect, publish, quietLibraryLogs } from "../relay/clients";
@@ -54,6 +54,31 @@ describe("moq-studio announced", () => {
 		expect(paths).not.toContain("+other/two");
 		// The library's console output never leaks into the JSON stream.
 		expect(result.stdout).not.toMatch(/negotiated ALPN/);
+	});
+
+	it("never prints a valid token, even with the engine's log at trace level on stderr", async () => {
+		const key = new TextEncoder().encode("a-secret-key-for-tests-only-4567");
+		const relay = await startTestRelay({ jwtKey: key });
+		cleanups.push(() => relay.close());
+		const token = signToken({ root: "", get: [""], put: [""], exp: Math.floor(Date.now() / 1000) + 600 }, key);
+		const child = spawnStudioCli(["announced", "--url", relay.url, "--token", token, "--json"], { MOQ_STUDIO_LOG: "trace" });
+		cleanups.push(() => child.kill("SIGKILL"));
+		// The relay checks the token: reaching epoch 1 proves the CLI used the real one.
+		await waitForLine(child, /"event":"status","code":1/);
+		const pub = await connect(relay.url, { jwt: token });
+		cleanups.push(() => pub.close());
+		publish(pub, "live/secret");
+		await waitForLine(child, /"path":"live\/secret","active":true/);
+		child.kill("SIGINT");
+		const result = await waitForExit(child);
+		expect(result.code).toBe(0);
+		// Positive control: trace logging ran, and logged the tokened URL (redacted) on stderr.
+		expect(result.stderr).toMatch(/^\[trace\] /m);
+		expect(result.stderr).toMatch(/jwt=\[redacted\]/);
+		const printed = result.stdout + result.stderr;
+		expect(printed).not.toContain(token);
+		// The signature alone is the secret: no part of the token may show.
+		for (const part of token.split(".")) expect(printed).not.toContain(part);
 	});
 
 	it("fails with one line and a non-zero code when the URL is invalid or the relay refuses the token", async () => {

@@ -21,9 +21,9 @@ export function runStudioCli(args: string[], timeoutMs = 20_000): Promise<CliRes
 	return waitForExit(child, timeoutMs);
 }
 
-/** Starts the CLI; pair with {@link waitForLine} and {@link waitForExit}. */
-export function spawnStudioCli(args: string[]): ChildProcess & { output: { stdout: string; stderr: string } } {
-	const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** Starts the CLI; pair with {@link waitForLine} and {@link waitForExit}. `env` adds to (overrides) this process's environment. */
+export function spawnStudioCli(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess & { output: { stdout: string; stderr: string } } {
+	const child = spawn(process.execPath, [CLI_PATH, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
 	const output = { stdout: "", stderr: "" };
 	child.stdout.on("data", (d: Buffer) => (output.stdout += d.toString()));
 	child.stderr.on("data", (d: Buffer) => (output.stderr += d.toString()));

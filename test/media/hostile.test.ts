@@ -9,6 +9,7 @@ import { StudioError } from "../../shared/errors";
 import { encodeLegacyFrame } from "../../electron/engine/hang";
 import { HangBroadcastPublisher, openMediaFile, publishFile } from "../../electron/engine/publish";
 import { FileRecordingSink, Recorder, recordBroadcast } from "../../electron/engine/record";
+import { within } from "../relay/clients";
 import { decodeErrors, ffmpeg, makeH264Mp4, packetHashes, probeStreams, tempDir } from "./media-helpers";
 
 let dir: string;
@@ -50,7 +51,23 @@ describe("broken media files", () => {
 		const bytes = await readFile(`${dir}/fast.mp4`);
 		await writeFile(`${dir}/fastcut.mp4`, bytes.subarray(0, Math.floor(bytes.byteLength * 0.6)));
 		const producer = new Moq.Broadcast.Producer();
+		// Subscribers waiting on every track (requests are answered once the tracks exist).
+		const consumer = producer.consume();
+		const subs = ["catalog.json", "video0", "audio0"].map((name) => ({ name, sub: consumer.subscribe(name) }));
 		expect(await codeOf(publishFile({ file: `${dir}/fastcut.mp4`, broadcast: producer, speed: 100 }))).toBe("MEDIA");
+		// Positive control: the media tracks did carry packets before the cut.
+		expect(await within(subs[1]!.sub.recvGroup(), 5000, "a video group")).toBeDefined();
+		// Closed when publishFile returns, the media tracks with the error and the catalog cleanly,
+		// so no subscriber (a relay, a recorder) is left waiting on a track that will never end.
+		const closed = subs.map(({ name, sub }) => [name, sub.closed.peek()] as const);
+		expect(closed.map(([name, c]) => [name, c === undefined ? "open" : c === null ? "ended" : "aborted"])).toEqual([
+			["catalog.json", "ended"],
+			["video0", "aborted"],
+			["audio0", "aborted"],
+		]);
+		expect(String(closed[1]![1])).toMatch(/truncated|cannot read/);
+		consumer.close();
+		producer.close();
 	});
 });
 

@@ -40,16 +40,22 @@ describe("relay tokens", () => {
 		fx.timers.push(setInterval(() => writeGroup(published.track(), [`a${i++}`]), 30));
 		expect(await readString(track)).toMatch(/^a/);
 		expect(relay.stats().routes.map((r) => r.path)).toEqual(["room/alice/cam"]);
-		// A subscriber scoped to another prefix sees nothing of alice.
+		// A subscriber scoped to another prefix sees nothing of alice. Positive control on the same
+		// connection: carol publishes after alice, and once carol's announcement arrives anything
+		// about alice (announced earlier) would have arrived too.
 		const { conn: other } = await client("/room", { root: "room", get: ["carol"] });
 		const otherSeen = watchAnnounced(other);
-		await new Promise((r) => setTimeout(r, 300));
-		expect(otherSeen.active.size).toBe(0);
-		// Nor does a session at another root.
+		const { conn: carol } = await client("/room", { root: "room", put: ["carol"] });
+		publish(carol, "carol/cam");
+		await until(() => otherSeen.active.has("carol/cam"), 5000, "carol's announcement");
+		expect(otherSeen.events).toEqual([{ path: "carol/cam", active: true }]);
+		// Nor does a session at another root, which does see what is published under its root.
 		const { conn: elsewhere } = await client("/hall", { root: "", get: [""] });
 		const elsewhereSeen = watchAnnounced(elsewhere);
-		await new Promise((r) => setTimeout(r, 200));
-		expect(elsewhereSeen.active.size).toBe(0);
+		const { conn: hall } = await client("/hall", { root: "", put: [""] });
+		publish(hall, "stage");
+		await until(() => elsewhereSeen.active.has("stage"), 5000, "the hall's own announcement");
+		expect(elsewhereSeen.events).toEqual([{ path: "stage", active: true }]);
 	});
 
 	it("refuses missing, bad, expired and wrongly rooted tokens", async () => {
