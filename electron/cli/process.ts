@@ -2,6 +2,7 @@
  * Runs the CLI against the real process: argv, stdout/stderr, SIGINT/SIGTERM, exit code.
  */
 import { commands } from "./commands";
+import { startHeapReport } from "./heap-report";
 import { runCli } from "./main";
 
 /** Runs `moq-studio` with `process.argv` and exits with the command's code. */
@@ -14,6 +15,8 @@ export async function runFromProcess(): Promise<never> {
 			controller.abort();
 		});
 	}
+	// Off unless MOQ_STUDIO_HEAP_REPORT is set (see heap-report.ts): soak tests read it on stderr.
+	startHeapReport(process.env.MOQ_STUDIO_HEAP_REPORT, (line) => process.stderr.write(`${line}\n`));
 	const code = await runCli(commands, process.argv.slice(2), {
 		stdout: (line) => process.stdout.write(`${line}\n`),
 		stderr: (line) => process.stderr.write(`${line}\n`),

@@ -7,14 +7,21 @@
  * "duplicate track", and the subscriber only ever sees data written into the producer returned by
  * `request.accept()`. Serving those requests means writing the same groups into every producer.
  */
-import type * as Moq from "@moq/net";
+import * as Moq from "@moq/net";
+import { GroupCacheBudget, MEDIA_CACHE_MAX_BYTES } from "./cache-budget";
 
-/** Writes groups and frames of one track into every attached producer. */
+/**
+ * Writes groups and frames of one track into every attached producer. The producers' group
+ * caches (kept `info.latencyMax` by the library) are also capped at `maxCacheBytes` of frames.
+ */
 export class TrackFanout {
 	readonly name: string;
 	readonly info: Partial<Moq.Track.Info>;
 	readonly #producers = new Set<Moq.Track.Producer>();
 	readonly #groups = new Map<Moq.Track.Producer, Moq.Group.Producer>();
+	// Frame bytes written into each open group (copies in several producers share the payloads).
+	readonly #groupBytes = new Map<Moq.Group.Producer, number>();
+	readonly #budget: GroupCacheBudget;
 	#closed = false;
 	#abort: Error | undefined;
 
@@ -22,9 +29,10 @@ export class TrackFanout {
 	 * Creates the track on `broadcast` when the name is free; when a placeholder already holds it
 	 * the fanout starts empty and the publisher's request loop {@link attach}es the placeholder.
 	 */
-	constructor(broadcast: Moq.Broadcast.Producer, name: string, info: Partial<Moq.Track.Info>) {
+	constructor(broadcast: Moq.Broadcast.Producer, name: string, info: Partial<Moq.Track.Info>, maxCacheBytes = MEDIA_CACHE_MAX_BYTES) {
 		this.name = name;
 		this.info = info;
+		this.#budget = new GroupCacheBudget(maxCacheBytes, info.latencyMax ?? Moq.Track.DEFAULT_LATENCY_MAX_MS);
 		try {
 			this.#producers.add(broadcast.createTrack(name, info));
 		} catch {
@@ -51,12 +59,19 @@ export class TrackFanout {
 		this.#producers.add(producer);
 	}
 
+	/** Bytes of closed groups' frames the producers' caches hold, as far as the cap tracks them. */
+	get cachedBytes(): number {
+		return this.#budget.bytes;
+	}
+
 	/** Closes the current group on every producer and opens the next one. */
 	openGroup(): void {
+		this.#retire();
 		for (const producer of this.#producers) {
-			this.#groups.get(producer)?.close();
 			try {
-				this.#groups.set(producer, producer.appendGroup());
+				const group = producer.appendGroup();
+				this.#groups.set(producer, group);
+				this.#groupBytes.set(group, 0);
 			} catch {
 				// That subscriber's track closed (it went away): stop writing to it.
 				this.#drop(producer);
@@ -69,6 +84,7 @@ export class TrackFanout {
 		for (const [producer, group] of this.#groups) {
 			try {
 				group.writeFrame(frame);
+				this.#groupBytes.set(group, (this.#groupBytes.get(group) ?? 0) + frame.payload.byteLength);
 			} catch {
 				this.#drop(producer);
 			}
@@ -85,10 +101,12 @@ export class TrackFanout {
 	/** Writes a frame as a group of its own into one producer, leaving that group open. */
 	writeOpenGroupTo(producer: Moq.Track.Producer, frame: Moq.Group.Frame): void {
 		try {
-			this.#groups.get(producer)?.close();
+			const previous = this.#groups.get(producer);
+			if (previous) this.#retireGroup(previous);
 			const group = producer.appendGroup();
 			group.writeFrame(frame);
 			this.#groups.set(producer, group);
+			this.#groupBytes.set(group, frame.payload.byteLength);
 		} catch {
 			this.#drop(producer);
 		}
@@ -96,8 +114,7 @@ export class TrackFanout {
 
 	/** Closes the current group on every producer. */
 	closeGroup(abort?: Error): void {
-		for (const group of this.#groups.values()) group.close(abort);
-		this.#groups.clear();
+		this.#retire(abort);
 	}
 
 	/** Closes every group and producer. Idempotent. */
@@ -108,10 +125,35 @@ export class TrackFanout {
 		this.closeGroup(abort);
 		for (const producer of this.#producers) producer.close(abort);
 		this.#producers.clear();
+		this.#budget.clear();
+	}
+
+	// Closes the open group of every producer and hands them, as one group, to the byte cap.
+	#retire(abort?: Error): void {
+		if (this.#groups.size === 0) return;
+		const groups = [...this.#groups.values()];
+		let bytes = 0;
+		for (const group of groups) {
+			group.close(abort);
+			bytes = Math.max(bytes, this.#groupBytes.get(group) ?? 0);
+			this.#groupBytes.delete(group);
+		}
+		this.#groups.clear();
+		this.#budget.retain(groups, bytes);
+	}
+
+	#retireGroup(group: Moq.Group.Producer): void {
+		group.close();
+		this.#budget.retain([group], this.#groupBytes.get(group) ?? 0);
+		this.#groupBytes.delete(group);
 	}
 
 	#drop(producer: Moq.Track.Producer): void {
-		this.#groups.get(producer)?.close();
+		const group = this.#groups.get(producer);
+		if (group) {
+			group.close();
+			this.#groupBytes.delete(group);
+		}
 		this.#groups.delete(producer);
 		this.#producers.delete(producer);
 	}

@@ -7,4 +7,5 @@ export * from "./catalog";
 export * from "./catalog-track";
 export * from "./container";
 export * from "./fanout";
+export * from "./cache-budget";
 export * from "./codecs";

@@ -7,6 +7,7 @@
  * own cursor, sharing the source's one upstream subscription) and pipes groups and frames across.
  */
 import * as Moq from "@moq/net";
+import { GroupCacheBudget, MEDIA_CACHE_MAX_BYTES } from "../hang/cache-budget";
 import type { OriginBroadcast } from "./broadcast";
 
 /** Counters of one served track (or of the whole broadcast), updated as frames leave. */
@@ -65,8 +66,12 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 		return;
 	}
 	let out: Moq.Track.Producer;
+	let budget: GroupCacheBudget;
 	try {
-		out = request.accept(await upstream.info());
+		const info = await upstream.info();
+		out = request.accept(info);
+		// The copies below share payloads with the source but sit in `out`'s own cache: cap it too.
+		budget = new GroupCacheBudget(MEDIA_CACHE_MAX_BYTES, info.latencyMax);
 	} catch (err) {
 		upstream.close();
 		request.reject(err instanceof Error ? err : new Error(String(err)));
@@ -86,7 +91,7 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 			const copy = new Moq.Group.Producer(group.sequence);
 			out.writeGroup(copy);
 			count(counters, track, "groups", 1);
-			void pipeGroup(group, copy, counters, track);
+			void pipeGroup(group, copy, counters, track, budget);
 		}
 		out.close();
 		// Still a subscription until the peer has read the end: the tail of a finished track is
@@ -103,12 +108,14 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 /** The longest a finished track waits for its subscriber to read the end. */
 const DRAIN_TIMEOUT_MS = 5000;
 
-async function pipeGroup(group: Moq.Group.Consumer, copy: Moq.Group.Producer, counters: ServeCounters, track: TrackCounters): Promise<void> {
+async function pipeGroup(group: Moq.Group.Consumer, copy: Moq.Group.Producer, counters: ServeCounters, track: TrackCounters, budget: GroupCacheBudget): Promise<void> {
+	let bytes = 0;
 	try {
 		for (;;) {
 			const frame = await group.readFrame();
 			if (!frame) break;
 			copy.writeFrame(frame);
+			bytes += frame.payload.byteLength;
 			count(counters, track, "frames", 1);
 			count(counters, track, "bytes", frame.payload.byteLength);
 		}
@@ -117,5 +124,6 @@ async function pipeGroup(group: Moq.Group.Consumer, copy: Moq.Group.Producer, co
 		copy.close(err instanceof Error ? err : undefined);
 	} finally {
 		group.close();
+		budget.retain([copy], bytes);
 	}
 }

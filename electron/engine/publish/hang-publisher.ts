@@ -22,6 +22,7 @@ import {
 /**
  * How long (ms) the publisher keeps non-latest media groups for late subscribers and relays;
  * hang's `LATENCY_MAX` (30 s), long enough for a recorder or relay to catch up after a stall.
+ * Each track's cache is also capped in bytes (`MEDIA_CACHE_MAX_BYTES`, hang/cache-budget.ts).
  */
 export const MEDIA_LATENCY_MAX_MS = 30_000;
 
