@@ -5,14 +5,9 @@ import * as Moq from "@moq/net";
 import { StudioError } from "../../shared/errors";
 import { LocalBroadcast } from "../engine/origins/broadcast";
 import { publishFile } from "../engine/publish";
+import { drainServed } from "../engine/sessions/drain";
 import { flagOption, stringOption, type Command } from "./command";
 import { failOnGiveUp, holdSession } from "./held-session";
-
-/** Waits until `pending()` reaches 0 (or `ms` passed). */
-async function drained(pending: () => number, ms: number): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (pending() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-}
 
 /** The `publish` sub-command. */
 export const publishCommand: Command = {
@@ -69,8 +64,7 @@ export const publishCommand: Command = {
 			]);
 			// End the broadcast only once the relay has read every track to its end (and the socket
 			// has sent it): an unannounce overtaking the tail would cut the last frames off.
-			const served = () => held.studio.sessions.stats(held.sessionId).broadcasts.find((b) => b.path === path);
-			await drained(() => (served()?.subscribers ?? 0) + held.studio.sessions.stats(held.sessionId).queuedBytes, 6000);
+			await drainServed(held.studio.sessions, () => [held.sessionId], path);
 			producer.close();
 			const frames = Object.values(summary.tracks).reduce((n, t) => n + t.frames, 0);
 			held.printer.print(

@@ -85,7 +85,7 @@ export class Studio {
 		this.sessions = new SessionManager(this.origins, this.logger, this.events);
 		this.golive = new GoLiveManager({ origins: this.origins, sessions: this.sessions, events: this.events, log: this.logger.scope("golive") });
 		this.recordings = new RecordingManager({ origins: this.origins, events: this.events, log: this.logger.scope("record"), folder: () => this.recordingsDir });
-		this.publishing = new FilePublishManager({ origins: this.origins, events: this.events, log: this.logger.scope("publish") });
+		this.publishing = new FilePublishManager({ origins: this.origins, events: this.events, log: this.logger.scope("publish"), sessions: this.sessions });
 		this.#settings = options.dataDir ? new SettingsStore(options.dataDir) : undefined;
 		this.#secrets = options.secrets ?? new FileSecretStore();
 
@@ -144,8 +144,8 @@ export class Studio {
 				return this.#preferences;
 			},
 			"golive.start": (spec) => this.golive.start(spec),
-			"golive.stop": ({ id }) => {
-				this.golive.stop(id);
+			"golive.stop": async ({ id }) => {
+				await this.golive.stop(id);
 				return { id };
 			},
 			"golive.list": () => this.golive.list(),
@@ -208,7 +208,7 @@ export class Studio {
 		await this.#persist();
 		this.#closed = true;
 		for (const c of this.#cleanups.splice(0)) c();
-		this.golive.stopAll();
+		await this.golive.stopAll();
 		await this.publishing.stopAll();
 		await this.recordings.stopAll();
 		await this.sessions.closeAll();

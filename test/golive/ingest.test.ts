@@ -10,12 +10,12 @@ import { WebSocket } from "ws";
 import { encodeMediaFrame, type LiveBroadcastInfo } from "../../shared/media";
 import { ErrorCode } from "../../shared/errors";
 import { dispatch } from "../../electron/engine/dispatch";
-import { openMediaFile } from "../../electron/engine/publish";
+import { openMediaFile, type SourcePacket } from "../../electron/engine/publish";
 import { recordBroadcast } from "../../electron/engine/record";
 import { startTestStudio, type TestStudio } from "../helpers/studio";
 import { connect, quietLibraryLogs, until } from "../relay/clients";
 import { waitAnnounced } from "../sessions/harness";
-import { decodeErrors, makeH264Mp4, packetHashes, tempDir } from "../media/media-helpers";
+import { decodeErrors, ffmpeg, packetHashes, tempDir } from "../media/media-helpers";
 
 quietLibraryLogs();
 
@@ -30,6 +30,11 @@ afterAll(async () => {
 	await t?.close();
 	await remove?.();
 });
+
+/** Chunks a test channel leaves unacknowledged, well under the renderer sink's MAX_INFLIGHT. */
+const IN_FLIGHT = 16;
+/** Chunks per channel sent one at a time before the window opens. */
+const WARMUP = 8;
 
 function openChannel(channel: string, token = t.web.token): Promise<WebSocket | number> {
 	const ws = new WebSocket(`ws://127.0.0.1:${t.web.port}/media?token=${encodeURIComponent(token)}&channel=${encodeURIComponent(channel)}`, { origin: t.web.origin });
@@ -47,7 +52,17 @@ function studioOrigin(): string {
 
 describe("Go Live ingest through the web host", () => {
 	it("publishes chunks from media channels as a hang broadcast that an independent subscriber records bit for bit", { timeout: 60_000 }, async () => {
-		const source = await makeH264Mp4(`${dir}/cam.mp4`, 3);
+		// Noisy 640x480 at a camera's bitrate: large frames keep the way out of the studio busy,
+		// so the stop below always finds a tail still on its way to the relay.
+		const source = `${dir}/cam.mp4`;
+		await ffmpeg([
+			"-f", "lavfi", "-i", "testsrc2=size=640x480:rate=30",
+			"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+			"-t", "3", "-vf", "noise=alls=40:allf=t",
+			"-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "30", "-b:v", "6M", "-pix_fmt", "yuv420p",
+			"-c:a", "libopus", "-b:a", "64k",
+			source,
+		]); // prettier-ignore
 		const media = await openMediaFile(source);
 		const video = media.tracks.find((tr) => tr.kind === "video");
 		const audio = media.tracks.find((tr) => tr.kind === "audio");
@@ -70,25 +85,78 @@ describe("Go Live ingest through the web host", () => {
 		// Give the recorder's subscriptions time to reach the publisher before the first keyframe.
 		await until(() => t.studio.embeddedRelay!.stats().upstreamSubscriptions >= 3, 10_000, "recorder subscribed to catalog, video and audio");
 
-		for (const [track, kind] of [[video, "video"], [audio, "audio"]] as const) {
+		// Interleave both tracks in timestamp order, as live encoders produce them, with up to
+		// IN_FLIGHT chunks unacknowledged per channel: the renderer's sink is credit-paced by the
+		// same acks and allows more (MAX_INFLIGHT). That keeps the way out of the studio busy, so
+		// the stop below finds a tail still on its way. The first WARMUP chunks go one at a time:
+		// the relay serves a new subscription from the first group it receives and skips older
+		// ones arriving after it, and a burst at the start reaches it newest first (its upstream
+		// subscription is unordered). That start-of-show loss is the relay's, not this test's.
+		const channels = new Map<"video" | "audio", { ws: WebSocket; sequence: number; acked: number; waiters: (() => void)[] }>();
+		for (const kind of ["video", "audio"] as const) {
 			const channel = info.channels.find((c) => c.kind === kind)!;
 			const ws = (await openChannel(channel.channel)) as WebSocket;
-			let sequence = 0;
-			let acked = -1;
-			ws.on("message", (d: Buffer) => (acked = (JSON.parse(d.toString()) as { ack: number }).ack));
-			for await (const packet of track.packets()) {
-				ws.send(encodeMediaFrame({ sequence: sequence++, keyframe: packet.keyframe, timestampUs: Math.max(0, packet.timestampUs + 6500), payload: packet.data }));
-			}
-			await until(() => acked === sequence - 1, 10_000, `${kind} acknowledged`);
-			ws.close();
+			const state = { ws, sequence: 0, acked: -1, waiters: [] as (() => void)[] };
+			ws.on("message", (d: Buffer) => {
+				state.acked = (JSON.parse(d.toString()) as { ack: number }).ack;
+				for (const wake of state.waiters.splice(0)) wake();
+			});
+			// A channel the engine closes fails the wait below instead of leaving it hanging.
+			ws.on("close", () => {
+				for (const wake of state.waiters.splice(0)) wake();
+			});
+			channels.set(kind, state);
 		}
+		const acked = async (kind: "video" | "audio", sequence: number) => {
+			const state = channels.get(kind)!;
+			while (state.acked < sequence) {
+				if (state.ws.readyState !== WebSocket.OPEN) throw new Error(`the ${kind} channel closed before acknowledging ${sequence}`);
+				await new Promise<void>((resolve) => state.waiters.push(resolve));
+			}
+		};
+		// A merge by the head of each queue keeps each track in decode order (B-frames: video
+		// presentation times are not monotonic, so a plain sort would reorder the video).
+		const queues = { video: [] as SourcePacket[], audio: [] as SourcePacket[] };
+		for await (const packet of video.packets()) queues.video.push(packet);
+		for await (const packet of audio.packets()) queues.audio.push(packet);
+		for (;;) {
+			const [v, a] = [queues.video[0], queues.audio[0]];
+			if (!v && !a) break;
+			const kind = !a || (v && v.timestampUs <= a.timestampUs) ? "video" : "audio";
+			const packet = queues[kind].shift()!;
+			const state = channels.get(kind)!;
+			const sequence = state.sequence++;
+			state.ws.send(encodeMediaFrame({ sequence, keyframe: packet.keyframe, timestampUs: Math.max(0, packet.timestampUs + 6500), payload: packet.data }));
+			await acked(kind, sequence < WARMUP ? sequence : sequence - IN_FLIGHT);
+		}
+		for (const [kind, state] of channels) await acked(kind, state.sequence - 1);
+		for (const state of channels.values()) state.ws.close();
 		media.close();
 
-		await dispatch(t.studio.handlers, "golive.stop", { id: info.id });
+		// Stop straight after the last ack, as a user would: an ack means the engine ingested a
+		// chunk, not that it left the studio, so golive.stop itself must let the tail reach the
+		// relay before it unannounces the broadcast (it used to cut the last audio frame off).
+		// The moment the broadcast leaves the origin (its unannounce goes out), the relay must
+		// already hold every frame: the catalog's and each packet. Read synchronously in the
+		// origin's own notification, so no later delivery can hide an overtaking unannounce.
+		const frames = 1 + [...channels.values()].reduce((n, c) => n + c.sequence, 0);
+		let relayAtUnannounce: number | undefined;
+		const unwatch = t.studio.origins.watch(studioOrigin(), ({ broadcast, active }) => {
+			if (!active && broadcast.path === "live/ingest.hang") relayAtUnannounce = t.studio.embeddedRelay!.stats().frames;
+		});
+		const stopped = await dispatch(t.studio.handlers, "golive.stop", { id: info.id });
+		unwatch();
+		expect(stopped).toMatchObject({ ok: true });
+		expect(relayAtUnannounce, "frames the relay held when the broadcast was unannounced").toBe(frames);
 		const summary = await recording;
 		expect(summary.reason).toBe("ended");
 		const path = summary.path as string;
-		expect(await packetHashes(path, "v")).toEqual(await packetHashes(source, "v"));
+		// Both media: a lost, duplicated or altered packet of either track must fail here.
+		const [recVideo, srcVideo, recAudio, srcAudio] = await Promise.all([packetHashes(path, "v"), packetHashes(source, "v"), packetHashes(path, "a"), packetHashes(source, "a")]);
+		expect(srcVideo.length).toBeGreaterThan(0);
+		expect(srcAudio.length).toBeGreaterThan(0);
+		expect(recVideo).toEqual(srcVideo);
+		expect(recAudio).toEqual(srcAudio);
 		expect(await decodeErrors(path)).toBe("");
 		sub.close();
 	});

@@ -10,6 +10,8 @@ import { audioTrackName, videoTrackName } from "../hang";
 import { LocalBroadcast } from "../origins/broadcast";
 import type { OriginRegistry } from "../origins/registry";
 import { HangBroadcastPublisher, type MediaTrackWriter } from "../publish";
+import { drainOrigin, SERVED_DRAIN_TIMEOUT_MS } from "../sessions/drain";
+import type { SessionManager } from "../sessions/manager";
 import { RateMeter } from "../sessions/rate";
 
 /** What to publish. */
@@ -41,13 +43,22 @@ export class LiveBroadcast {
 	readonly #channels = new Map<string, ChannelState>();
 	readonly #origins: OriginRegistry;
 	readonly #local: LocalBroadcast;
+	readonly #sessions: SessionManager | undefined;
+	/** Cuts a running drain short (see {@link end}). */
+	readonly #drainAbort = new AbortController();
 	#stopped = false;
+	#ended = false;
+	#stopping: Promise<void> | undefined;
 
-	/** Publishes the catalog and enters the origin; ALREADY_EXISTS / NOT_FOUND from the origin. */
-	constructor(spec: LiveSpec, origins: OriginRegistry) {
+	/**
+	 * Publishes the catalog and enters the origin; ALREADY_EXISTS / NOT_FOUND from the origin.
+	 * `sessions` are what {@link stop} waits on to drain the tail; without them it ends at once.
+	 */
+	constructor(spec: LiveSpec, origins: OriginRegistry, sessions?: SessionManager) {
 		this.path = spec.path;
 		this.originId = spec.originId;
 		this.#origins = origins;
+		this.#sessions = sessions;
 		this.#publisher = new HangBroadcastPublisher(this.#producer);
 		if (spec.video) {
 			const { minBitrate, maxBitrate, ...video } = spec.video;
@@ -145,12 +156,45 @@ export class LiveBroadcast {
 		});
 	}
 
-	/** Ends the broadcast cleanly: tracks close, subscribers see the end, the origin unannounces it. Idempotent. */
-	stop(): void {
+	/**
+	 * Ends the broadcast without cutting its tail off. At once: ingest refuses further chunks
+	 * (CLOSED) and every track closes, so subscribers see each track's end after its last frame.
+	 * Then it waits until every session publishing the origin has served those tails (its
+	 * subscriptions finished, its socket queue empty; see `sessions/drain.ts`), for at most
+	 * `timeoutMs` so a dead relay cannot hold the stop, and only then ends the broadcast and
+	 * leaves the origin, which unannounces it. Ending first would let the unannounce overtake the
+	 * last groups. Idempotent: every call returns the first call's promise, which never rejects.
+	 */
+	stop(timeoutMs = SERVED_DRAIN_TIMEOUT_MS): Promise<void> {
+		if (!this.#stopping) {
+			this.#closeTracks();
+			this.#stopping = this.#drain(timeoutMs).then(() => this.end());
+		}
+		return this.#stopping;
+	}
+
+	/**
+	 * Ends the broadcast now, skipping (the rest of) the drain {@link stop} does: the path is free
+	 * in the origin when it returns. For taking a path over; idempotent.
+	 */
+	end(): void {
+		this.#closeTracks();
+		if (this.#ended) return;
+		this.#ended = true;
+		this.#drainAbort.abort();
+		this.#producer.close();
+		this.#origins.removeBroadcast(this.originId, this.#local);
+	}
+
+	#closeTracks(): void {
 		if (this.#stopped) return;
 		this.#stopped = true;
 		this.#publisher.close();
-		this.#producer.close();
-		this.#origins.removeBroadcast(this.originId, this.#local);
+	}
+
+	async #drain(timeoutMs: number): Promise<void> {
+		const sessions = this.#sessions;
+		if (!sessions || this.#ended) return;
+		await drainOrigin(sessions, this.originId, this.path, timeoutMs, this.#drainAbort.signal);
 	}
 }

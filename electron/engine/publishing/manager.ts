@@ -11,6 +11,8 @@ import type { Log } from "../log/logger";
 import { LocalBroadcast } from "../origins/broadcast";
 import type { OriginRegistry } from "../origins/registry";
 import { publishFile } from "../publish";
+import { drainOrigin } from "../sessions/drain";
+import type { SessionManager } from "../sessions/manager";
 
 interface Entry {
 	info: FilePublishInfo;
@@ -21,9 +23,10 @@ interface Entry {
 /** Owns the file publications of this engine run. */
 export class FilePublishManager {
 	readonly #entries = new Map<string, Entry>();
-	readonly #deps: { origins: OriginRegistry; events: EventBus; log: Log };
+	readonly #deps: { origins: OriginRegistry; events: EventBus; log: Log; sessions?: SessionManager };
 
-	constructor(deps: { origins: OriginRegistry; events: EventBus; log: Log }) {
+	/** `sessions` are what a finished publication waits on to drain its tail; without them it ends at once. */
+	constructor(deps: { origins: OriginRegistry; events: EventBus; log: Log; sessions?: SessionManager }) {
 		this.#deps = deps;
 	}
 
@@ -68,13 +71,23 @@ export class FilePublishManager {
 				this.#deps.log.error(`publishing ${request.file} failed: ${error.message}`);
 				update({ state: "failed", error });
 			},
-		).finally(() => producer.close());
+		).finally(async () => {
+			// publishFile closed the tracks: let their tails reach the relays before the broadcast
+			// ends, or the unannounce overtakes the last groups (see sessions/drain.ts).
+			const sessions = this.#deps.sessions;
+			if (sessions) await drainOrigin(sessions, request.originId, request.path);
+			producer.close();
+		});
 		this.#entries.set(info.id, { info, stop, done });
 		this.#deps.events.emit("publishing.progress", { ...info });
 		return { ...info };
 	}
 
-	/** Stops a publication (the broadcast ends for subscribers); NOT_FOUND for an unknown id. */
+	/**
+	 * Stops a publication: its tracks end after their last frame and, once the sessions have
+	 * served those tails (at most SERVED_DRAIN_TIMEOUT_MS), the broadcast ends. NOT_FOUND for an
+	 * unknown id.
+	 */
 	async stop(id: string): Promise<FilePublishInfo> {
 		const entry = this.#entries.get(id);
 		if (!entry) throw new StudioError("NOT_FOUND", `no file publication with id ${JSON.stringify(id)}`);

@@ -11,6 +11,9 @@
  * (subscribers skip sequences at or below the last one they read).
  */
 import * as Moq from "@moq/net";
+import { GroupCacheBudget, MEDIA_CACHE_MAX_BYTES } from "../hang/cache-budget";
+import { ChangeSignal } from "../change-signal";
+import { race } from "../transport/moq-net-leaks";
 import type { RelayLog } from "./log";
 import type { ForwardCounters, Upstream } from "./upstream";
 
@@ -18,6 +21,31 @@ import type { ForwardCounters, Upstream } from "./upstream";
 const IDLE_MS = 2000;
 /** Bound on resolving a track's info upstream (the library's own subscribe timeout is 10 s). */
 const INFO_TIMEOUT_MS = 10_000;
+/**
+ * The longest the relay's shared producer keeps groups for late subscribers, whatever the
+ * publisher advertises (hang's 30 s): the publisher is not trusted to size the relay's memory.
+ * Together with {@link MEDIA_CACHE_MAX_BYTES} it bounds each relayed track's cache.
+ */
+export const RELAY_CACHE_MAX_MS = 30_000;
+/**
+ * The longest a track's end waits for the groups already received upstream to be forwarded
+ * (an upstream end, or the publisher unannouncing): the end must never overtake its frames.
+ */
+export const TRACK_DRAIN_MAX_MS = 10_000;
+/**
+ * After an unannounce, a track whose publisher keeps it open ends once no group is being
+ * forwarded and nothing arrived for this long. A publisher that ends its tracks (the usual case)
+ * ends them here as soon as their last groups are forwarded; this only bounds how long late
+ * groups (an unannounce can overtake them on the wire) are waited for when it does not.
+ */
+export const TRACK_DRAIN_QUIET_MS = 1000;
+/**
+ * The longest an unannounced track keeps forwarding. What was in flight when the publisher
+ * unannounced arrives within this on any usable link; a publisher that goes on writing to a track
+ * of a broadcast it closed would otherwise hold the unannounce back for TRACK_DRAIN_MAX_MS
+ * (downstream must learn promptly that the broadcast is gone).
+ */
+export const UNANNOUNCE_DRAIN_MAX_MS = 2000;
 
 /** What a track needs from its route. */
 export interface TrackHost {
@@ -32,6 +60,17 @@ export interface TrackHost {
 	readonly maxFrameBytes: number;
 	readonly counters: ForwardCounters;
 	readonly log: RelayLog;
+}
+
+/** Resolves once every promise has settled or `ms` has passed, whichever is first. Never rejects. */
+async function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
+	if (promises.length === 0) return;
+	let timer: NodeJS.Timeout | undefined;
+	const expired = new Promise<void>((resolve) => {
+		timer = setTimeout(resolve, ms);
+	});
+	await Promise.race([Promise.allSettled(promises), expired]);
+	clearTimeout(timer);
 }
 
 function timeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
@@ -49,8 +88,17 @@ export class RelayTrack {
 	readonly #host: TrackHost;
 	readonly #ready: Promise<Moq.Track.Producer>;
 	#producer: Moq.Track.Producer | undefined;
+	#budget: GroupCacheBudget | undefined;
 	#upstream: Moq.Track.Subscriber | undefined;
 	#closed = false;
+	// Set by finish(): the route is ending, so any upstream end ends the track (no takeover wait).
+	#finishing = false;
+	// Forwards (upstream group -> shared producer) still copying frames; a track ends after them.
+	readonly #forwarding = new Set<Promise<void>>();
+	// When a group or frame last arrived from upstream (performance.now()).
+	#lastArrival = performance.now();
+	// Wake the drains waiting for #forwarding or #lastArrival to change.
+	readonly #change = new ChangeSignal();
 	// Sequence mapping for the current generation; see #map.
 	#next = 0;
 	#floor = 0;
@@ -97,7 +145,9 @@ export class RelayTrack {
 			sub.close();
 			throw new Error("track closed");
 		}
-		const producer = new Moq.Track.Producer(this.name).accept(info);
+		const latencyMax = Math.min(info.latencyMax, RELAY_CACHE_MAX_MS);
+		const producer = new Moq.Track.Producer(this.name).accept({ ...info, latencyMax });
+		this.#budget = new GroupCacheBudget(MEDIA_CACHE_MAX_BYTES, latencyMax);
 		this.#producer = producer;
 		this.#host.insert(producer);
 		this.#pump(up, sub);
@@ -126,38 +176,54 @@ export class RelayTrack {
 		const out = request.accept(info);
 		// A TRACK_INFO probe has no subscriber and closes itself; nothing to forward.
 		if (!out.used.peek()) return;
+		const budget = new GroupCacheBudget(MEDIA_CACHE_MAX_BYTES, info.latencyMax);
 		const sub = shared.subscribe({});
-		const latest = sub.latest();
-		if (latest !== undefined) sub.startAt(latest);
+		// An explicit start group (a recorder that caught the announcement asks for the first)
+		// is honoured from the cache; otherwise a late joiner starts at the newest group.
+		const start = request.subscription.startGroup ?? sub.latest();
+		if (start !== undefined) sub.startAt(start);
 		const stop = Promise.race([out.unused(), out.closed.then(() => undefined)]).then(() => undefined);
+		// Copies still in progress when the shared track ends: `out.close()` would cut them off.
+		const copies = new Set<Promise<void>>();
 		try {
 			for (;;) {
 				const next = sub.recvGroup();
-				const group = await Promise.race([next, stop]);
+				// `stop` lives as long as the request: a native race per group would pin every group.
+				const group = await race([next, stop]);
 				if (!group) {
 					void next.then((g) => g?.close()).catch(() => {});
 					break;
 				}
-				void this.#copyInto(out, group);
+				const copy = this.#copyInto(out, group, budget);
+				copies.add(copy);
+				void copy.finally(() => copies.delete(copy));
 			}
 		} catch {
 			// The shared track ended with an error; end this request too.
 		} finally {
 			sub.close();
-			out.close();
 		}
+		// The shared track ends only once its groups are complete, so these finish promptly; the
+		// bound covers a subscriber that stopped reading.
+		await settleWithin([...copies], TRACK_DRAIN_MAX_MS);
+		out.close();
 	}
 
-	async #copyInto(out: Moq.Track.Producer, group: Moq.Group.Consumer): Promise<void> {
+	async #copyInto(out: Moq.Track.Producer, group: Moq.Group.Consumer, budget: GroupCacheBudget): Promise<void> {
 		const copy = new Moq.Group.Producer(group.sequence);
+		let bytes = 0;
 		try {
 			out.writeGroup(copy);
-			for (let frame = await group.readFrame(); frame; frame = await group.readFrame()) copy.writeFrame(frame);
+			for (let frame = await group.readFrame(); frame; frame = await group.readFrame()) {
+				copy.writeFrame(frame);
+				bytes += frame.payload.byteLength;
+			}
 		} catch {
 			// Closed under us: the subscriber left or the track ended.
 		} finally {
 			copy.close();
 			group.close();
+			budget.retain([copy], bytes);
 		}
 	}
 
@@ -185,6 +251,33 @@ export class RelayTrack {
 		this.detach();
 		this.#producer?.close(abort);
 		this.#host.removed(this, this.#producer);
+		this.#change.notify();
+	}
+
+	/**
+	 * Ends the track once what the publisher already sent is delivered (the route is ending: the
+	 * publisher unannounced). Resolves when the track has closed: at the upstream's own end after
+	 * its groups are forwarded, or once no group is being forwarded and none arrived for
+	 * {@link TRACK_DRAIN_QUIET_MS}, or after {@link UNANNOUNCE_DRAIN_MAX_MS} at the latest. Never rejects.
+	 */
+	async finish(): Promise<void> {
+		if (this.#closed) return;
+		if (this.#producer === undefined) {
+			// Still resolving upstream: nothing was received, nothing to deliver.
+			this.close();
+			return;
+		}
+		this.#finishing = true;
+		const deadline = performance.now() + UNANNOUNCE_DRAIN_MAX_MS;
+		for (;;) {
+			if (this.#closed) return;
+			const now = performance.now();
+			if (now >= deadline) break;
+			const quiet = now - this.#lastArrival;
+			if (this.#forwarding.size === 0 && quiet >= TRACK_DRAIN_QUIET_MS) break;
+			await this.#change.within(this.#forwarding.size === 0 ? TRACK_DRAIN_QUIET_MS - quiet : deadline - now);
+		}
+		this.close();
 	}
 
 	#pump(up: Upstream, sub: Moq.Track.Subscriber): void {
@@ -205,19 +298,30 @@ export class RelayTrack {
 					group.close();
 					return;
 				}
-				void this.#forward(up, group);
+				const forward = this.#forward(up, group);
+				this.#forwarding.add(forward);
+				void forward.finally(() => {
+					this.#forwarding.delete(forward);
+					this.#change.notify();
+				});
 			}
 		} catch (err) {
 			end = err instanceof Error ? err : new Error(String(err));
 		}
 		if (this.#upstream !== sub) return;
+		// The upstream's end must not overtake its groups: closing the producer closes every
+		// group in it, finished or not, so let the forwards still copying frames finish first.
+		await settleWithin([...this.#forwarding], TRACK_DRAIN_MAX_MS);
+		if (this.#upstream !== sub) return;
 		// Let a session close that caused this end be noticed first: a lost publisher keeps the
 		// track waiting for a takeover, while a track the live publisher ended ends downstream too.
 		await new Promise((resolve) => setTimeout(resolve, 20));
 		if (this.#upstream !== sub) return;
-		if (this.#host.current() === up && up.alive()) {
+		if (this.#finishing || (this.#host.current() === up && up.alive())) {
 			this.#host.log("debug", `track ${this.name} ended upstream${end ? `: ${end.message}` : ""}`);
-			this.close(end);
+			// A publisher that unannounced and then left (a CLI exiting) ends its tracks cleanly:
+			// an abort would reset, downstream, the groups already forwarded but not yet read.
+			this.close(this.#finishing ? undefined : end);
 		} else {
 			this.detach();
 		}
@@ -247,8 +351,10 @@ export class RelayTrack {
 			return;
 		}
 		this.#next = Math.max(this.#next, sequence + 1);
+		this.#lastArrival = performance.now();
 		const counters = this.#host.counters;
 		counters.groups++;
+		let bytes = 0;
 		try {
 			for (let frame = await group.readFrame(); frame; frame = await group.readFrame()) {
 				if (frame.payload.byteLength > this.#host.maxFrameBytes) {
@@ -256,6 +362,8 @@ export class RelayTrack {
 					break;
 				}
 				copy.writeFrame(frame);
+				this.#lastArrival = performance.now();
+				bytes += frame.payload.byteLength;
 				counters.frames++;
 				counters.bytes += frame.payload.byteLength;
 			}
@@ -264,6 +372,7 @@ export class RelayTrack {
 		} finally {
 			copy.close();
 			group.close();
+			this.#budget?.retain([copy], bytes);
 		}
 	}
 

@@ -6,8 +6,10 @@
  * the route's track producers. Views outlive publishers: a publisher whose session drops leaves
  * the route lingering for a grace period, and a publisher announcing the same path (again, or
  * from another session) takes it over; subscribers keep their subscriptions. An explicit
- * unannounce, or the grace period running out, ends the route: the views close, so downstream
- * sees the unannounce and track ends.
+ * unannounce finishes the route: each track first delivers what the publisher already sent (its
+ * unannounce can overtake its last groups on the wire), then the route ends. The grace period
+ * running out ends it at once. Ending closes the views, so downstream sees the track ends, then
+ * the unannounce.
  *
  * Workaround: @moq/net closes every broadcast published on a connection when that connection
  * closes, so one producer shared by all sessions would be closed for everyone by the first
@@ -58,6 +60,8 @@ export class Route {
 	#waiting: PromiseWithResolvers<Upstream> | undefined;
 	#grace: NodeJS.Timeout | undefined;
 	#ended = false;
+	// Set while finish() drains the tracks; a takeover (attach) cancels it.
+	#finishing: object | undefined;
 
 	constructor(path: Moq.Path.Valid, deps: RouteDeps) {
 		this.path = path;
@@ -116,6 +120,8 @@ export class Route {
 		}
 		clearTimeout(this.#grace);
 		this.#grace = undefined;
+		// A publisher announcing again while the route finishes takes it over: subscribers stay.
+		this.#finishing = undefined;
 		const previous = this.#upstream;
 		this.#upstream = up;
 		if (previous && previous !== up) {
@@ -131,11 +137,28 @@ export class Route {
 	lostSession(sessionId: number): void {
 		const up = this.#upstream;
 		if (this.#ended || up === undefined || up.sessionId !== sessionId) return;
+		// Finishing already: the tracks deliver what arrived (the session's end resets the rest)
+		// and the route ends, with no takeover to wait for.
+		if (this.#finishing) return;
 		this.#upstream = undefined;
 		up.broadcast.close();
 		for (const track of this.#tracks.values()) track.detach();
 		this.#deps.log("debug", `broadcast /${this.path} lost its publisher; waiting ${this.#deps.graceMs} ms for a takeover`);
 		this.#grace = setTimeout(() => this.end(), this.#deps.graceMs);
+	}
+
+	/**
+	 * The publisher unannounced: ends the route once every track has delivered the groups already
+	 * received upstream (see {@link RelayTrack.finish}; bounded by its timeout), unless a publisher
+	 * takes the route over first. Idempotent.
+	 */
+	finish(): void {
+		if (this.#ended || this.#finishing) return;
+		const token = {};
+		this.#finishing = token;
+		void Promise.all([...this.#tracks.values()].map((track) => track.finish())).then(() => {
+			if (this.#finishing === token) this.end();
+		});
 	}
 
 	/** Ends the route now: downstream sees the unannounce and every track end. Idempotent. */

@@ -86,7 +86,8 @@ export class Router implements SessionHost {
 	unannounce(session: RelaySession, global: Moq.Path.Valid): void {
 		const route = this.#routes.get(global);
 		// Only the current publisher can end a route; a publisher that lost a takeover cannot.
-		if (route?.publisher === session.id) route.end();
+		// It finishes rather than ends: the unannounce may have overtaken the last groups.
+		if (route?.publisher === session.id) route.finish();
 	}
 
 	closed(session: RelaySession): void {

@@ -5,6 +5,9 @@
 import type Qmux from "@moq/qmux";
 import * as Moq from "@moq/net";
 import type { ErrorName } from "../../../shared/errors";
+import { classifyClose } from "../transport/close-reason";
+// Installs the @moq/net workarounds (leaks, track ends, stream slots) before any session serves a group.
+import "../transport/moq-net-workarounds";
 import { CLOSE_OK, closeCodeFor } from "./close-codes";
 import type { RelayLog } from "./log";
 import type { Route } from "./route";
@@ -39,6 +42,8 @@ export class RelaySession {
 	readonly #conn: Moq.Connection.Established;
 	readonly #host: SessionHost;
 	#closed = false;
+	/** Set when the relay closes the session itself (it logs its own reason). */
+	#closedByRelay = false;
 	#expiry: NodeJS.Timeout | undefined;
 	#announced: Moq.Announce.Consumer | undefined;
 
@@ -50,8 +55,10 @@ export class RelaySession {
 		this.#transport = transport;
 		this.#conn = conn;
 		this.#host = host;
-		const onClosed = () => this.#onClosed();
-		transport.closed.then(onClosed, onClosed);
+		transport.closed.then(
+			(info) => this.#onClosed(info),
+			(err: unknown) => this.#onClosed(err),
+		);
 		if (scope.expiresAt !== undefined) this.#armExpiry(scope.expiresAt);
 		if (scope.put.length > 0) void this.#readAnnouncements();
 	}
@@ -84,6 +91,7 @@ export class RelaySession {
 	 */
 	close(name?: ErrorName, reason = ""): void {
 		if (this.#closed) return;
+		this.#closedByRelay = true;
 		if (name) this.#host.log("warn", `session ${this.id} (${this.remote}) closed: ${name}: ${reason}`);
 		try {
 			// The client reads the code and reason from QMux APPLICATION_CLOSE; the connection
@@ -100,9 +108,18 @@ export class RelaySession {
 		this.#onClosed();
 	}
 
-	#onClosed(): void {
+	/** `reason` is what the transport's `closed` settled with: close info or the error. */
+	#onClosed(reason?: unknown): void {
 		if (this.#closed) return;
 		this.#closed = true;
+		if (!this.#closedByRelay) {
+			// A client leaving (clean close, a tab closing, a CLI process exiting) is routine;
+			// only a session that broke is worth a warning (transport/close-reason.ts).
+			const how = classifyClose(reason);
+			const code = how.code !== undefined ? ` (close code ${how.code})` : "";
+			if (how.left) this.#host.log("info", `session ${this.id} (${this.remote}) left${code}`);
+			else this.#host.log("warn", `session ${this.id} (${this.remote}) ended: ${describe(reason)}${code}`);
+		}
 		clearTimeout(this.#expiry);
 		this.#announced?.close();
 		this.#host.closed(this);
@@ -142,4 +159,11 @@ export class RelaySession {
 			if (!this.#closed) this.#host.log("debug", `session ${this.id} announcements ended: ${(err as Error).message}`);
 		}
 	}
+}
+
+/** One line for a close reason (an Error's message, a close info's reason). */
+function describe(reason: unknown): string {
+	if (reason instanceof Error) return reason.message.trim() || reason.name;
+	if (reason && typeof reason === "object" && "reason" in reason && typeof reason.reason === "string" && reason.reason) return reason.reason;
+	return "connection closed";
 }

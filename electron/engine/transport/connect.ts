@@ -10,6 +10,8 @@ import { QMUX_WINDOWS } from "./qmux-config";
 import { CLIENT_ALPNS } from "./alpn";
 import { openWebSocket, type SocketCounters } from "./websocket";
 import { webSocketUrl } from "./url";
+// Installs the @moq/net workarounds (leaks, track ends, stream slots) before any connection exists.
+import "./moq-net-workarounds";
 
 /** Which transport a session asks for: `auto` prefers WebTransport when available. */
 export type TransportChoice = "auto" | "websocket" | "webtransport";

@@ -1,0 +1,358 @@
+/**
+ * Works around two ways `@moq/net` 0.3.4 loses groups it has already been sent, in every process
+ * that carries media (relay, publisher, recorder). Importing this module installs both.
+ *
+ * 1. A track's end overtakes its last groups (the end of a short show was lost: 52 of 60 video
+ *    packets recorded; with a burst ended at once, everything but the newest GOP). The publisher
+ *    (`lite/publisher.js` `#runTrack`) sends SUBSCRIBE_END and FINs the subscribe stream as soon
+ *    as its track has no more groups, while the group streams it just started are still being
+ *    opened and written; QMux sends streams by send order, so the FIN can reach the peer first.
+ *    The subscriber (`lite/subscriber.js` `#runSubscribe`) takes that FIN as the end: it closes
+ *    the track producer (`Track.Producer.close` closes every cached group, finished or not, so the
+ *    frames still in flight are cut off) and deletes the subscription, after which `runGroup`
+ *    silently discards every group stream that still arrives for it. SUBSCRIBE_END carries the
+ *    exclusive end sequence, but the library reads and ignores it.
+ *
+ *    The workaround, on the subscribing side: decoding SUBSCRIBE_END (`SubscribeEnd.decode`)
+ *    waits until every group from SUBSCRIBE_START up to that end has arrived and been read to
+ *    its end, so the FIN behind it is seen only then. It gives up once no group is open and none
+ *    arrived for {@link TRACK_END_QUIET_MS} (the publisher dropped one), and after
+ *    {@link TRACK_END_DRAIN_MAX_MS} at the latest. Independently, a clean `close()` of a track the
+ *    wire subscriber fills waits for the groups still open in it (same bound); an abort closes at
+ *    once, as before. Tracks are recognised by `Broadcast.Consumer#requested`, which only the
+ *    subscribing wire layers call, and tied to their subscribe stream by `Stream.open`, which
+ *    `#openSubscribe` calls in the same synchronous step as `request.accept`.
+ *
+ * 2. A group dropped for want of a stream slot is silent. The publisher opens one stream per
+ *    group with `Writer.tryOpen` (`waitUntilAvailable: false`), which QMux ignores: the open
+ *    parks until the peer grants MAX_STREAMS credit, and after 10 s `tryOpen` gives up and the
+ *    group is closed with "no stream slot", logged nowhere. The stream limit itself is raised in
+ *    `qmux-config.ts`; here every such drop is counted ({@link streamSlotDrops}) and logged at
+ *    warn with its broadcast and track, which `runSubscribe` (the only caller that serves groups)
+ *    carries down through an `AsyncLocalStorage`.
+ *
+ * All but the `requested` hook are guarded by version: another `@moq/net` keeps its own behaviour
+ * ({@link moqNetDeliveryWorkarounds} says what is active).
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as Moq from "@moq/net";
+// The leak-free race and tryOpen must be in place first: this wraps whatever tryOpen is installed.
+import { ChangeSignal } from "../change-signal";
+import { race } from "./moq-net-leaks";
+
+/** The longest a track's end waits for the groups the publisher announced in SUBSCRIBE_END. */
+export const TRACK_END_DRAIN_MAX_MS = 10_000;
+/**
+ * A track's end stops waiting for a missing group once no group is open and none arrived for
+ * this long: the publisher skipped it (expired or dropped), it is not merely late.
+ */
+export const TRACK_END_QUIET_MS = 1000;
+// Out-of-order arrivals remembered above the contiguous mark; past this a gap is given up on, so a
+// group the publisher never sent cannot make a long subscription's bookkeeping grow.
+const MAX_PENDING_SEQUENCES = 1024;
+
+/** What a wire-subscribed track has received, for deciding when its end may be delivered. */
+class WireTrack {
+	readonly open = new Set<Moq.Group.Producer>();
+	/** Every sequence from SUBSCRIBE_START below this has arrived; undefined until START. */
+	#contiguous: number | undefined;
+	readonly #above = new Set<number>();
+	lastArrival = performance.now();
+	readonly #signal = new ChangeSignal();
+
+	arrived(group: Moq.Group.Producer): void {
+		this.open.add(group);
+		this.lastArrival = performance.now();
+		const seq = group.sequence;
+		if (this.#contiguous === undefined || seq >= this.#contiguous) this.#above.add(seq);
+		this.#compact();
+		const done = () => {
+			this.open.delete(group);
+			this.changed();
+		};
+		Promise.resolve(group.closed).then(done, done);
+		this.changed();
+	}
+
+	started(start: number): void {
+		if (this.#contiguous !== undefined) return;
+		this.#contiguous = start;
+		this.#compact();
+	}
+
+	changed(): void {
+		this.#signal.notify();
+	}
+
+	/** Resolves on the next change or after `ms`. */
+	changedWithin(ms: number): Promise<void> {
+		return this.#signal.within(ms);
+	}
+
+	/** Waits until every group below `end` arrived and none is open (see the module comment). */
+	async drain(end: number): Promise<void> {
+		const deadline = performance.now() + TRACK_END_DRAIN_MAX_MS;
+		// Quiet is counted from the END at the earliest: a late group needs a moment to show up.
+		this.lastArrival = Math.max(this.lastArrival, performance.now());
+		for (;;) {
+			const complete = this.#contiguous === undefined || this.#contiguous >= end;
+			if (complete && this.open.size === 0) return;
+			const now = performance.now();
+			if (now >= deadline) return;
+			const quiet = now - this.lastArrival;
+			if (this.open.size === 0 && quiet >= TRACK_END_QUIET_MS) return;
+			await this.changedWithin(this.open.size === 0 ? TRACK_END_QUIET_MS - quiet : deadline - now);
+		}
+	}
+
+	/** Waits until no group is open, bounded. */
+	async settle(): Promise<void> {
+		const deadline = performance.now() + TRACK_END_DRAIN_MAX_MS;
+		while (this.open.size > 0) {
+			const left = deadline - performance.now();
+			if (left <= 0) return;
+			await this.changedWithin(left);
+		}
+	}
+
+	#compact(): void {
+		if (this.#contiguous === undefined) {
+			// Before START (never, from a conforming lite-05 publisher): keep the newest only.
+			if (this.#above.size > MAX_PENDING_SEQUENCES) this.#above.delete(Math.min(...this.#above));
+			return;
+		}
+		for (const seq of this.#above) if (seq < this.#contiguous) this.#above.delete(seq);
+		if (this.#above.size > MAX_PENDING_SEQUENCES) this.#contiguous = Math.min(...this.#above);
+		while (this.#above.delete(this.#contiguous)) this.#contiguous++;
+	}
+}
+
+// The track accepted by the wire subscriber in the current synchronous step (see module comment).
+let justAccepted: WireTrack | undefined;
+// Subscribe stream reader -> the track it carries.
+const bySubscribeReader = new WeakMap<object, WireTrack>();
+
+function installTrackEndDrain(): boolean {
+	const proto = Moq.Broadcast.Consumer.prototype as Moq.Broadcast.Consumer & { drainsTrackEnd?: true };
+	if (proto.drainsTrackEnd) return true;
+	const requested = proto.requested;
+	proto.requested = async function (this: Moq.Broadcast.Consumer): Promise<Moq.Track.Request | undefined> {
+		const request = await requested.call(this);
+		if (request) {
+			const accept = request.accept.bind(request);
+			request.accept = (info?: Partial<Moq.Track.Info>) => {
+				const producer = accept(info);
+				justAccepted = watch(producer);
+				queueMicrotask(() => (justAccepted = undefined));
+				return producer;
+			};
+		}
+		return request;
+	};
+	Object.defineProperty(proto, "drainsTrackEnd", { value: true });
+	return true;
+}
+
+/**
+ * Records the groups written into `producer` (a track the wire subscriber fills) and makes its
+ * clean `close()` wait for the ones still open; `writeGroup` keeps working until the real close.
+ */
+function watch(producer: Moq.Track.Producer): WireTrack {
+	const track = new WireTrack();
+	const writeGroup = producer.writeGroup.bind(producer);
+	const close = producer.close.bind(producer);
+	let ending = false;
+	producer.writeGroup = (group: Moq.Group.Producer): void => {
+		writeGroup(group); // throws once really closed, as before
+		track.arrived(group);
+	};
+	producer.close = (abort?: Error): void => {
+		if (abort !== undefined || producer.closed.peek() !== undefined) {
+			close(abort);
+			track.changed();
+			return;
+		}
+		if (ending) return;
+		ending = true;
+		void track.settle().then(() => {
+			// Aborted meanwhile: already closed. Groups still open past the bound close with it.
+			if (producer.closed.peek() === undefined) close();
+		});
+	};
+	return track;
+}
+
+interface StreamClass {
+	open(quic: unknown, options?: unknown): Promise<{ reader: object }>;
+}
+
+interface RangeClass {
+	decode(r: object): Promise<{ group: number }>;
+}
+
+async function installEndWait(root: string): Promise<boolean> {
+	const [{ Stream }, { SubscribeStart, SubscribeEnd }] = (await Promise.all([
+		import(pathToFileURL(join(root, "stream.js")).href),
+		import(pathToFileURL(join(root, "lite", "subscribe.js")).href),
+	])) as [{ Stream: StreamClass & { tracksSubscribes?: true } }, { SubscribeStart: RangeClass; SubscribeEnd: RangeClass }];
+	if (typeof Stream?.open !== "function" || typeof SubscribeStart?.decode !== "function" || typeof SubscribeEnd?.decode !== "function") return false;
+	if (Stream.tracksSubscribes) return true;
+	const open = Stream.open;
+	Stream.open = async function (quic, options) {
+		// Read synchronously: only a call in the same step as the accept is its subscribe stream.
+		const track = justAccepted;
+		justAccepted = undefined;
+		const stream = await open.call(this, quic, options);
+		if (track) bySubscribeReader.set(stream.reader, track);
+		return stream;
+	};
+	const decodeStart = SubscribeStart.decode;
+	SubscribeStart.decode = async function (r) {
+		const msg = await decodeStart.call(this, r);
+		bySubscribeReader.get(r)?.started(msg.group);
+		return msg;
+	};
+	const decodeEnd = SubscribeEnd.decode;
+	SubscribeEnd.decode = async function (r) {
+		const msg = await decodeEnd.call(this, r);
+		// Holding the END back holds the FIN behind it, and with it the subscription's end.
+		await bySubscribeReader.get(r)?.drain(msg.group);
+		return msg;
+	};
+	Stream.tracksSubscribes = true;
+	return true;
+}
+
+/** The publishing subscription being served (see {@link installSlotDropLog} and {@link installStartFloor}). */
+interface Serving {
+	broadcast: string;
+	track: string;
+	/** The subscriber's explicit SUBSCRIBE start group, if any. */
+	startGroup: number | undefined;
+	/** Set once the subscription's track subscriber has been given the floor. */
+	floored?: true;
+}
+
+const serving = new AsyncLocalStorage<Serving>();
+let drops = 0;
+
+/** Groups this process dropped because the peer granted no stream to send them on. */
+export function streamSlotDrops(): number {
+	return drops;
+}
+
+interface WriterClass {
+	tryOpen(quic: unknown, options: { cancel: Promise<unknown> }): Promise<unknown>;
+}
+
+interface PublisherClass {
+	prototype: { runSubscribe(msg: { broadcast: unknown; track: unknown; startGroup?: unknown }, stream: unknown): Promise<void> };
+}
+
+/** The directory of the `@moq/net` 0.3.4 this process loads, or undefined for another version. */
+function libraryRoot(): string | undefined {
+	let root: string;
+	try {
+		root = dirname(createRequire(import.meta.url).resolve("@moq/net"));
+	} catch {
+		return undefined;
+	}
+	const { version } = createRequire(join(root, "package.json"))("./package.json") as { version: string };
+	// Only the version whose internals were read; another keeps its own behaviour.
+	return version === "0.3.4" ? root : undefined;
+}
+
+async function installSlotDropLog(root: string): Promise<boolean> {
+	const [{ Writer }, { Publisher }] = (await Promise.all([
+		import(pathToFileURL(join(root, "stream.js")).href),
+		import(pathToFileURL(join(root, "lite", "publisher.js")).href),
+	])) as [{ Writer: WriterClass & { slotDropsLogged?: true } }, { Publisher: PublisherClass & { servingContext?: true } }];
+	if (typeof Writer?.tryOpen !== "function" || typeof Publisher?.prototype?.runSubscribe !== "function") return false;
+	if (!Publisher.servingContext) {
+		const runSubscribe = Publisher.prototype.runSubscribe;
+		Publisher.prototype.runSubscribe = function (msg, stream) {
+			const startGroup = typeof msg.startGroup === "number" ? msg.startGroup : undefined;
+			return serving.run({ broadcast: String(msg.broadcast), track: String(msg.track), startGroup }, () => runSubscribe.call(this, msg, stream));
+		};
+		Publisher.servingContext = true;
+	}
+	if (!Writer.slotDropsLogged) {
+		const tryOpen = Writer.tryOpen;
+		const NOT_CANCELLED = Symbol("not cancelled");
+		Writer.tryOpen = async function (quic, options) {
+			const writer = await tryOpen.call(this, quic, options);
+			if (writer !== undefined) return writer;
+			// Undefined means cancelled (the subscriber left: not a loss) or timed out waiting for
+			// a slot. `cancel` has settled by now in the first case; the race is leak-free.
+			let cancelled: boolean;
+			try {
+				cancelled = (await race([options.cancel, Promise.resolve(NOT_CANCELLED)])) !== NOT_CANCELLED;
+			} catch {
+				cancelled = true;
+			}
+			if (!cancelled) {
+				drops++;
+				const where = serving.getStore();
+				console.warn(
+					`group dropped: no stream slot from the peer within the open timeout: broadcast=${where?.broadcast ?? "?"} track=${where?.track ?? "?"} (dropped so far: ${drops})`,
+				);
+			}
+			return undefined;
+		};
+		Writer.slotDropsLogged = true;
+	}
+	return true;
+}
+
+/**
+ * Keeps the floor of what a subscription is served where the subscriber put it. `runSubscribe`
+ * starts the track subscriber at the requested group (else at the newest cached one), then
+ * `#runTrack` raises the floor to the first group it happens to serve. A relay receives a burst
+ * newest group first (a publisher sends the newest first when the link is busy), so a subscriber
+ * that asked for group 0, or subscribed before any group existed, was served only the newest GOP:
+ * the older groups, arriving a moment later, were below the floor and skipped. Here the floor
+ * stays at the requested group, or at 0 for a subscription that predates every group. Installed
+ * through `Broadcast.Producer#subscribe`, which `runSubscribe` calls synchronously in its context.
+ */
+function installStartFloor(): boolean {
+	const proto = Moq.Broadcast.Producer.prototype as Moq.Broadcast.Producer & { keepsStartFloor?: true };
+	if (proto.keepsStartFloor) return true;
+	const subscribe = proto.subscribe;
+	proto.subscribe = function (this: Moq.Broadcast.Producer, name: string, options?: Moq.Track.Subscription): Moq.Track.Subscriber {
+		const track = subscribe.call(this, name, options);
+		const store = serving.getStore();
+		if (store && store.track === name && !store.floored) {
+			store.floored = true;
+			const floor = store.startGroup ?? (track.latest() === undefined ? 0 : undefined);
+			if (floor === undefined) return track; // a live-edge start: the library's floor is right
+			const startAt = track.startAt.bind(track);
+			track.startAt = (sequence: number) => startAt(Math.min(sequence, floor));
+		}
+		return track;
+	};
+	Object.defineProperty(proto, "keepsStartFloor", { value: true });
+	return true;
+}
+
+const root = libraryRoot();
+
+/**
+ * Which workarounds are active in this process: `trackClose` (a clean close waits for open
+ * groups) always after import; `trackEnd` (SUBSCRIBE_END waits for its groups) and `slotDrops`
+ * and `startFloor` (an explicit start group stays the floor; it needs the serving context that
+ * `slotDrops` installs) only for `@moq/net` 0.3.4. Top-level await: every importer runs after they are installed.
+ */
+export const moqNetDeliveryWorkarounds: {
+	readonly trackClose: boolean;
+	readonly trackEnd: boolean;
+	readonly slotDrops: boolean;
+	readonly startFloor: boolean;
+} = {
+	trackClose: installTrackEndDrain(),
+	trackEnd: root !== undefined && (await installEndWait(root).catch(() => false)),
+	slotDrops: root !== undefined && (await installSlotDropLog(root).catch(() => false)),
+	startFloor: root !== undefined && installStartFloor(),
+};
