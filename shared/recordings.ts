@@ -20,6 +20,41 @@ export const RecordingStartArgs = z
 	})
 	.strict();
 
+/**
+ * Where one recorded track's subscription stands: `waiting` (subscribed, nothing yet),
+ * `recording`, `stalled` (silent while other tracks arrive, or closed by the relay while the
+ * broadcast is announced), `resubscribing` (subscribing again from the next group not written),
+ * `ended` (no longer recorded).
+ */
+export const RecordingTrackState = z.enum(["waiting", "recording", "stalled", "resubscribing", "ended"]);
+/** @see RecordingTrackState */
+export type RecordingTrackState = z.infer<typeof RecordingTrackState>;
+
+/** One recorded track's state and counters. */
+export const RecordingTrack = z.object({
+	name: z.string(),
+	kind: z.enum(["video", "audio"]),
+	codec: z.string(),
+	frames: z.number(),
+	bytes: z.number(),
+	/** Packets not written (duplicates after a reconnect, late or undecodable frames). */
+	dropped: z.number(),
+	state: RecordingTrackState,
+	/** Why the track is in `state`, in words (null before the first change). */
+	reason: z.string().nullable(),
+	/** The group sequence the last state change named (see the engine's TrackStateChange). */
+	group: z.number().nullable(),
+	/** Holes in the track's media time the recorder could not avoid, and their total length. */
+	gaps: z.number(),
+	gapS: z.number(),
+	/** Groups the relay no longer held when the track was subscribed again. */
+	skippedGroups: z.number(),
+	/** Times the track was subscribed again within one connection. */
+	resubscribes: z.number(),
+});
+/** @see RecordingTrack */
+export type RecordingTrack = z.infer<typeof RecordingTrack>;
+
 /** A recording's state and counters. */
 export const RecordingInfo = z.object({
 	id: z.string(),
@@ -36,7 +71,7 @@ export const RecordingInfo = z.object({
 	bytes: z.number(),
 	/** Connections recorded from (1 + reconnects). */
 	epochs: z.number(),
-	tracks: z.array(z.object({ name: z.string(), kind: z.enum(["video", "audio"]), codec: z.string(), frames: z.number(), bytes: z.number(), dropped: z.number() })),
+	tracks: z.array(RecordingTrack),
 	error: ErrorInfo.nullable(),
 });
 /** @see RecordingInfo */

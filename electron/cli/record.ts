@@ -3,7 +3,7 @@
  */
 import { basename, dirname, resolve } from "node:path";
 import { StudioError } from "../../shared/errors";
-import { checkFileName, type RecorderOptions } from "../engine/record";
+import { checkFileName, type RecordedTrack, type RecorderOptions } from "../engine/record";
 import { recordFromOrigin } from "../engine/recordings/follow";
 import { flagOption, stringOption, type Command } from "./command";
 import { failOnGiveUp, holdSession } from "./held-session";
@@ -55,7 +55,15 @@ export const recordCommand: Command = {
 				onProgress: (p) => {
 					if (Date.now() - lastPrinted < 1000) return;
 					lastPrinted = Date.now();
-					held.printer.print("progress", { durationS: p.durationS, bytes: p.bytes, epochs: p.epochs }, `recorded ${p.durationS.toFixed(1)} s, ${p.bytes} bytes`);
+					held.printer.print("progress", { durationS: p.durationS, bytes: p.bytes, epochs: p.epochs, tracks: trackCounters(p.tracks) }, `recorded ${p.durationS.toFixed(1)} s, ${p.bytes} bytes`);
+				},
+				// One line per change of a track's state: a track is never lost silently.
+				onTrackState: (c) => {
+					held.printer.print(
+						"track",
+						{ track: c.track, kind: c.kind, state: c.state, group: c.group ?? null, reason: c.reason, resubscribes: c.resubscribes, gaps: c.gaps, gapS: c.gapS, skippedGroups: c.skippedGroups },
+						`track ${c.track}: ${c.state}${c.group === undefined ? "" : ` (group ${c.group})`}: ${c.reason}`,
+					);
 				},
 			};
 			const summary = await Promise.race([
@@ -65,8 +73,8 @@ export const recordCommand: Command = {
 			const frames = Object.fromEntries(Object.entries(summary.tracks).map(([name, t]) => [name, t.frames]));
 			held.printer.print(
 				"done",
-				{ path: summary.path ?? null, durationS: summary.durationS, bytes: summary.bytes, frames, reason: summary.end, epochs: summary.epochs },
-				`recorded ${summary.path ?? "(nothing)"}: ${summary.durationS.toFixed(1)} s, ${summary.bytes} bytes (${summary.end})`,
+				{ path: summary.path ?? null, durationS: summary.durationS, bytes: summary.bytes, frames, reason: summary.end, epochs: summary.epochs, tracks: trackCounters(summary.tracks) },
+				`recorded ${summary.path ?? "(nothing)"}: ${summary.durationS.toFixed(1)} s, ${summary.bytes} bytes (${summary.end})${gapText(summary.tracks)}`,
 			);
 			return 0;
 		} finally {
@@ -75,3 +83,21 @@ export const recordCommand: Command = {
 		}
 	},
 };
+
+/** Per track: what the JSON lines report about its health (state, gaps, resubscriptions). */
+function trackCounters(tracks: Record<string, RecordedTrack>): Record<string, Pick<RecordedTrack, "state" | "frames" | "durationS" | "gaps" | "gapS" | "skippedGroups" | "resubscribes">> {
+	return Object.fromEntries(
+		Object.entries(tracks).map(([name, t]) => [
+			name,
+			{ state: t.state, frames: t.frames, durationS: t.durationS, gaps: t.gaps, gapS: t.gapS, skippedGroups: t.skippedGroups, resubscribes: t.resubscribes },
+		]),
+	);
+}
+
+/** The summary's words about gaps, empty when there were none. */
+function gapText(tracks: Record<string, RecordedTrack>): string {
+	const parts = Object.entries(tracks)
+		.filter(([, t]) => t.gaps > 0)
+		.map(([name, t]) => `${name} ${t.gaps} gap${t.gaps === 1 ? "" : "s"} (${t.gapS.toFixed(2)} s)`);
+	return parts.length === 0 ? "" : `; ${parts.join(", ")}`;
+}

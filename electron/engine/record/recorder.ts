@@ -22,6 +22,7 @@ import {
 } from "mediabunny";
 import { StudioError, type StudioErrorInfo } from "../../../shared/errors";
 import type { Log } from "../log/logger";
+import { race } from "../transport/moq-net-leaks";
 import {
 	type AudioRendition,
 	type Catalog,
@@ -34,6 +35,8 @@ import {
 	type VideoRendition,
 	videoCodecFamily,
 } from "../hang";
+import { GroupOrder, type Release } from "./group-order";
+import { trimWrittenFragments } from "./mp4-index";
 import { numbered, recordingFileName, resolveInFolder } from "./paths";
 import { FileRecordingSink, type RecordingSink } from "./sink";
 
@@ -57,10 +60,19 @@ export interface RecorderOptions {
 	/** Give up waiting for catalog.json after this long (TIMEOUT). Default 10 s. */
 	catalogTimeoutMs?: number;
 	/**
-	 * A track that receives nothing for this long (ms) while others do is ended in the file, so the
-	 * muxer's interleaving does not hold the other tracks in memory. Default 10 s.
+	 * A track that receives nothing for this long (ms) while another track of the broadcast does is
+	 * stalled: its subscription is closed and made again (see {@link TrackState}). Default 3 s.
 	 */
 	stallMs?: number;
+	/**
+	 * A track missing from the file for this long (ms) while others arrive is ended in the file:
+	 * until then the muxer holds the other tracks' packets in memory (it interleaves by time), so
+	 * nothing reaches the disk. Reported as state `ended`. Default 30 s, the relay's group cache
+	 * for studio broadcasts, so a track that comes back within it loses nothing.
+	 */
+	trackGiveUpMs?: number;
+	/** Called on every change of a track's state (never throws into the recording). */
+	onTrackState?: (change: TrackStateChange) => void;
 	/** Fragment (MP4) / cluster (MKV) minimum duration in seconds: the most a crash can lose. Default 1. */
 	fragmentDurationS?: number;
 	/** Called at most every 200 ms while recording, and once at the end. */
@@ -85,8 +97,49 @@ export interface RecordedTrack {
 	dropped: number;
 	/** Media time of the track in the file, first to last packet, in seconds. */
 	durationS: number;
-	/** True once the track has ended in the file (stalled, duration reached, or finished). */
+	/** True once the track has ended in the file (given up, duration reached, or finished). */
 	ended: boolean;
+	/** Where the track's subscription stands. */
+	state: TrackState;
+	/** Holes in the track's media time the recorder could not avoid (a timestamp jump beyond 1.5 frames). */
+	gaps: number;
+	/** Their total length, in seconds. */
+	gapS: number;
+	/** Groups the relay no longer held when the track was subscribed again. */
+	skippedGroups: number;
+	/** Times the track was subscribed again within one connection. */
+	resubscribes: number;
+}
+
+/**
+ * Where one track's subscription stands:
+ * - `waiting`: subscribed, no frame yet;
+ * - `recording`: frames arrive;
+ * - `stalled`: no frames for {@link RecorderOptions.stallMs} while others arrive, or the relay
+ *   closed/reset the subscription while the broadcast is still announced;
+ * - `resubscribing`: subscribing again (after a backoff), from the next group not yet written;
+ * - `ended`: no longer recorded (the publisher ended it, the duration was reached, it was given up).
+ */
+export type TrackState = "waiting" | "recording" | "stalled" | "resubscribing" | "ended";
+
+/** One change of a track's state, as {@link RecorderOptions.onTrackState} reports it. */
+export interface TrackStateChange {
+	/** The catalog track name. */
+	track: string;
+	kind: "video" | "audio";
+	state: TrackState;
+	/**
+	 * A group sequence: the first group received (`recording`), the last group completely read
+	 * (`stalled`, `ended`), or the `startGroup` asked for (`resubscribing`; undefined = the latest).
+	 */
+	group: number | undefined;
+	/** Why, in words. */
+	reason: string;
+	/** Counters at the time of the change. */
+	resubscribes: number;
+	gaps: number;
+	gapS: number;
+	skippedGroups: number;
 }
 
 /** A snapshot of a running recording. */
@@ -143,18 +196,62 @@ interface OutTrack {
 	lastArrival: number;
 	/** Output timestamp → fingerprint of the last {@link RECENT_PACKETS} packets written. */
 	recent: Map<number, number>;
+	state: TrackState;
+	gaps: number;
+	gapUs: number;
+	skippedGroups: number;
+	resubscribes: number;
+	/** Smallest positive step between consecutive packets seen: the real frame duration. */
+	minStepUs: number;
+	/**
+	 * Group sequences completely read on the current connection: every group up to `contiguous`,
+	 * plus `above` (read out of order). `contiguous + 1` is where a new subscription starts.
+	 */
+	groups: { contiguous: number; above: Set<number> } | undefined;
+	/** Audio groups waiting for a lower sequence, per connection (see {@link GroupOrder}). */
+	audioOrder: GroupOrder<Uint8Array> | undefined;
 }
 
-/** How long (µs of media) audio frames are held to put out-of-order arrivals back in order. */
-const AUDIO_REORDER_US = 300_000;
+/** One track's subscription loop within one consumer's part. */
+interface TrackRun {
+	out: OutTrack;
+	rendition: string;
+	/** Aborted by the watchdog when the current subscription stalls. */
+	attempt: AbortController | undefined;
+	/** The subscription ended cleanly and the run waits to see whether the others go on. */
+	idle: boolean;
+	done: boolean;
+}
 
-/** The timestamp of a legacy frame, or undefined when it is not one. */
-function peekTimestamp(bytes: Uint8Array): number | undefined {
-	try {
-		return decodeLegacyFrame(bytes).timestampUs;
-	} catch {
-		return undefined;
-	}
+/**
+ * The subscription's maximum latency: how old a group may get before the relay may skip it for
+ * this subscriber. Our relay (relay-track.ts) never skips for age: it subscribes upstream with
+ * defaults and evicts only by the publisher's TRACK_INFO `latencyMax` (30 s for the studio's
+ * broadcasts); other moq-lite relays skip groups older than the subscriber's value. A recording
+ * wants every group the relay still holds, so it asks for more than any relay's cache.
+ */
+export const RECORD_LATENCY_MAX_MS = 120_000;
+/** First and largest delay before subscribing to a track again. */
+const RESUBSCRIBE_MIN_MS = 250;
+const RESUBSCRIBE_MAX_MS = 5000;
+/** Out-of-order groups remembered above the contiguous watermark before the lowest hole is given up. */
+const MAX_GROUPS_ABOVE = 64;
+
+/**
+ * Audio rides one group per frame, each on its own stream, so groups overtake each other: a burst
+ * (a backlog after a stall, a subscription starting at an old group) arrives out of order by
+ * seconds of media. The recorder writes audio in group-sequence order (see {@link GroupOrder}):
+ * a group above a missing one waits for it for up to this long (wall clock) after it arrived.
+ * The missing group is then a real hole, counted as a gap when the next frame is written.
+ */
+const AUDIO_HOLE_WAIT_MS = 2000;
+/** Most audio groups held above a hole: 30 s of 20 ms frames, the relay's cache for a studio broadcast. */
+const AUDIO_HOLD_MAX_GROUPS = 1500;
+/** Most audio payload bytes held above a hole (30 s of 510 kb/s Opus, its maximum, is under 2 MiB). */
+const AUDIO_HOLD_MAX_BYTES = 4 * 1024 * 1024;
+
+function newAudioOrder(): GroupOrder<Uint8Array> {
+	return new GroupOrder({ holdMs: AUDIO_HOLE_WAIT_MS, maxGroups: AUDIO_HOLD_MAX_GROUPS, maxBytes: AUDIO_HOLD_MAX_BYTES });
 }
 
 /** How many recent packets per track are remembered to recognise a replay after a reconnect. */
@@ -268,7 +365,20 @@ export class Recorder {
 		for (const t of this.#tracks) {
 			const d = t.firstOutUs === undefined ? 0 : t.endOutUs - t.firstOutUs;
 			durationUs = Math.max(durationUs, d);
-			tracks[t.name] = { kind: t.kind, codec: t.codec, frames: t.frames, bytes: t.bytes, dropped: t.dropped, durationS: d / 1e6, ended: t.ended };
+			tracks[t.name] = {
+				kind: t.kind,
+				codec: t.codec,
+				frames: t.frames,
+				bytes: t.bytes,
+				dropped: t.dropped,
+				durationS: d / 1e6,
+				ended: t.ended,
+				state: t.state,
+				gaps: t.gaps,
+				gapS: t.gapUs / 1e6,
+				skippedGroups: t.skippedGroups,
+				resubscribes: t.resubscribes,
+			};
 		}
 		return { path: this.#path, bytes: this.#sink?.bytes ?? 0, durationS: durationUs / 1e6, epochs: this.#epochs, tracks };
 	}
@@ -329,29 +439,24 @@ export class Recorder {
 		const mapped = this.#map(catalog);
 		const now = Date.now();
 		for (const t of this.#tracks) t.lastArrival = now;
-		const subs = mapped.map(({ out, rendition }) => ({
-			out,
-			sub: consumer.track(rendition).subscribe({ priority: PRIORITY[out.kind], ordered: true, latencyMax: 30_000 }),
-		}));
-		const closeAll = () => {
-			for (const { sub } of subs) sub.close();
-		};
-		stop.addEventListener("abort", closeAll, { once: true });
+		const runs: TrackRun[] = mapped.map(({ out, rendition }) => ({ out, rendition, attempt: undefined, idle: false, done: false }));
+		const stallMs = this.#stallMs();
+		const watchdog = setInterval(() => this.#watch(runs), Math.max(50, Math.min(1000, stallMs / 4)));
 		const errors: StudioError[] = [];
 		await Promise.all(
-			subs.map(async ({ out, sub }) => {
+			runs.map(async (run) => {
 				try {
-					await this.#runTrack(out, sub, stop);
+					await this.#superviseTrack(run, runs, consumer, stop);
 				} catch (err) {
 					const error = StudioError.from(err, "PROTOCOL");
 					if (error.codeName === "IO" || error.codeName === "INTERNAL") this.#fail(error);
 					else if (!stop.aborted) errors.push(error);
 				} finally {
-					sub.close();
+					run.done = true;
 				}
 			}),
 		);
-		stop.removeEventListener("abort", closeAll);
+		clearInterval(watchdog);
 		this.#emitProgress(true);
 		if (this.#fatal) throw this.#fatal;
 		if (this.#durationReached) return { reason: "duration" };
@@ -388,6 +493,8 @@ export class Recorder {
 			write: async (chunk) => {
 				try {
 					await sink.write(chunk.data, chunk.position);
+					// Written fragments need no per-sample records any more (issue 18, see mp4-index.ts).
+					trimWrittenFragments(output);
 				} catch (err) {
 					const error = StudioError.from(err, "IO");
 					this.#fail(error);
@@ -464,6 +571,14 @@ export class Recorder {
 			defaultDurationUs: Math.max(1, Math.round(defaultDurationUs)),
 			lastArrival: Date.now(),
 			recent: new Map(),
+			state: "waiting",
+			gaps: 0,
+			gapUs: 0,
+			skippedGroups: 0,
+			resubscribes: 0,
+			minStepUs: Number.POSITIVE_INFINITY,
+			groups: undefined,
+			audioOrder: undefined,
 		};
 	}
 
@@ -503,26 +618,235 @@ export class Recorder {
 		return out;
 	}
 
-	async #runTrack(out: OutTrack, sub: Moq.Track.Subscriber, stop: AbortSignal): Promise<void> {
-		// Audio rides one group (one QUIC stream) per frame, so frames can arrive out of order; the
-		// muxer needs them in order. Hold them briefly and release in timestamp order.
-		const reorder: { ts: number; bytes: Uint8Array }[] = [];
-		const release = async (all: boolean) => {
-			const newest = reorder[reorder.length - 1]?.ts ?? 0;
-			while (reorder.length > 0 && (all || (reorder[0] as { ts: number }).ts <= newest - AUDIO_REORDER_US)) {
-				const next = reorder.shift() as { ts: number; bytes: Uint8Array };
-				await this.#write(out, next.bytes, true, { skip: false, resume: false, floorUs: 0 });
+	#stallMs(): number {
+		return this.#opts.stallMs ?? 3000;
+	}
+
+	/**
+	 * Keeps one track subscribed for as long as this part lasts (the broadcast is announced on this
+	 * connection): a subscription the relay resets, or one that stalls while other tracks arrive, is
+	 * made again after a backoff, from the group after the last one completely read (moq-lite's
+	 * subscribe `startGroup`), so nothing the relay still holds is skipped. A subscription that ends
+	 * cleanly is the publisher finishing the track, unless the other tracks go on arriving: then it
+	 * is the relay dropping ours, and it is made again from the latest group.
+	 * Returns when the part stops, the track ends in the file, or the track is over; throws only
+	 * when the broadcast itself is gone (subscribe refused) or the file fails.
+	 */
+	async #superviseTrack(run: TrackRun, runs: TrackRun[], consumer: Moq.Broadcast.Consumer, stop: AbortSignal): Promise<void> {
+		const out = run.out;
+		out.groups = undefined; // sequences restart with every connection
+		out.audioOrder = out.kind === "audio" ? newAudioOrder() : undefined;
+		try {
+			await this.#superviseAttempts(run, runs, consumer, stop);
+		} finally {
+			// Whatever still waits for a hole is written now: this connection brings nothing more.
+			const order = out.audioOrder;
+			out.audioOrder = undefined;
+			if (order && !this.#fatal && !out.ended) await this.#writeReleased(out, order.drain());
+		}
+	}
+
+	async #superviseAttempts(run: TrackRun, runs: TrackRun[], consumer: Moq.Broadcast.Consumer, stop: AbortSignal): Promise<void> {
+		const out = run.out;
+		let backoff = RESUBSCRIBE_MIN_MS;
+		let startGroup: number | undefined;
+		let cleanEmpty = 0;
+		for (let attempt = 0; ; attempt++) {
+			if (stop.aborted || out.ended || this.#fatal) return;
+			const control = new AbortController();
+			run.attempt = control;
+			const sub = consumer.track(run.rendition).subscribe({
+				priority: PRIORITY[out.kind],
+				ordered: true,
+				latencyMax: RECORD_LATENCY_MAX_MS,
+				...(startGroup !== undefined ? { startGroup } : {}),
+			});
+			// The library shares one upstream subscription per track and replays its cache to a new
+			// subscriber: skip what this recorder already has.
+			if (startGroup !== undefined) sub.startAt(startGroup);
+			if (attempt > 0) out.resubscribes++;
+			this.#setState(out, attempt === 0 ? "waiting" : "resubscribing", attempt === 0 ? "subscribed" : `subscribing again from ${startGroup === undefined ? "the latest group" : `group ${startGroup}`}`, startGroup);
+			const close = () => sub.close();
+			stop.addEventListener("abort", close, { once: true });
+			control.signal.addEventListener("abort", close, { once: true });
+			const counts = { groups: 0, first: undefined as number | undefined };
+			let ending: { kind: "clean" } | { kind: "error"; message: string } = { kind: "clean" };
+			try {
+				await this.#runTrack(out, sub, stop, control.signal, startGroup, counts);
+			} catch (err) {
+				const error = StudioError.from(err, "PROTOCOL");
+				if (error.codeName === "IO" || error.codeName === "INTERNAL" || this.#fatal) throw this.#fatal ?? error;
+				ending = { kind: "error", message: error.message };
+			} finally {
+				stop.removeEventListener("abort", close);
+				control.signal.removeEventListener("abort", close);
+				sub.close();
+				run.attempt = undefined;
 			}
-		};
+			if (stop.aborted || out.ended || this.#fatal) return;
+			const delivered = counts.groups > 0;
+			const last = this.#lastGroup(out);
+			let reason: string;
+			if (control.signal.aborted) {
+				reason = `no data for ${(this.#stallMs() / 1000).toFixed(1)} s while other tracks arrive`; // the watchdog reported it
+			} else if (ending.kind === "error") {
+				reason = `subscription reset: ${ending.message}`;
+				this.#setState(out, "stalled", reason, last);
+				this.#opts.log?.warn(`track ${out.name}: ${reason}; subscribing again`);
+			} else {
+				// Ended cleanly: the publisher finished it (the others end too), or the relay closed
+				// ours (the others go on arriving). Wait to see which.
+				this.#setState(out, "stalled", "the track ended", last);
+				cleanEmpty = delivered ? 0 : cleanEmpty + 1;
+				if (cleanEmpty >= 2) {
+					// Subscribed again and it ended again with nothing: the publisher ended this track.
+					this.#endTrack(out, "the publisher ended the track");
+					return;
+				}
+				run.idle = true;
+				const goesOn = await this.#othersGoOn(run, runs, stop);
+				run.idle = false;
+				if (!goesOn) {
+					if (!stop.aborted) this.#setState(out, "ended", "the publisher ended the track", last);
+					return;
+				}
+				reason = "the track ended while the others go on";
+				this.#opts.log?.warn(`track ${out.name}: ${reason}; subscribing again`);
+			}
+			// From the next group not written, while the relay may still hold it; an attempt that
+			// delivered nothing from there (the track restarted its numbering) retries at the latest.
+			if (ending.kind === "clean" && !control.signal.aborted) startGroup = undefined; // the relay's track was made anew: its numbering may restart
+			else if (last !== undefined && (delivered || startGroup === undefined)) startGroup = last + 1;
+			else startGroup = undefined; // asked for a start and got nothing: the numbering restarted
+			backoff = delivered ? RESUBSCRIBE_MIN_MS : Math.min(RESUBSCRIBE_MAX_MS, backoff * 2);
+			this.#opts.log?.debug(`track ${out.name}: ${reason}`);
+			await sleep(backoff, stop);
+		}
+	}
+
+	/** The last group sequence completely read on this connection, if any. */
+	#lastGroup(out: OutTrack): number | undefined {
+		const g = out.groups;
+		return g && g.contiguous >= 0 ? g.contiguous : undefined;
+	}
+
+	/**
+	 * After `run`'s track ended cleanly: resolves true once another track has kept arriving for
+	 * {@link RecorderOptions.stallMs} without this one (the relay dropped ours), false when every
+	 * other track has ended or idles too (the publisher finished), or the part stops.
+	 */
+	async #othersGoOn(run: TrackRun, runs: TrackRun[], stop: AbortSignal): Promise<boolean> {
+		const stallMs = this.#stallMs();
+		const tick = Math.max(50, Math.min(1000, stallMs / 4));
+		for (;;) {
+			if (stop.aborted || run.out.ended) return false;
+			const others = runs.filter((r) => r !== run && !r.done && !r.idle);
+			if (others.length === 0) return false;
+			const now = Date.now();
+			if (now - run.out.lastArrival > stallMs && others.some((r) => now - r.out.lastArrival < stallMs)) return true;
+			await sleep(tick, stop);
+		}
+	}
+
+	/** The stall watchdog: a subscribed track silent for `stallMs` while another arrives is subscribed again. */
+	#watch(runs: TrackRun[]): void {
+		const stallMs = this.#stallMs();
+		const now = Date.now();
+		for (const run of runs) {
+			const out = run.out;
+			if (!run.attempt || run.attempt.signal.aborted || run.done || out.ended || now - out.lastArrival <= stallMs) continue;
+			if (!runs.some((r) => r !== run && !r.done && !r.out.ended && now - r.out.lastArrival < stallMs)) continue;
+			const reason = `no data for ${((now - out.lastArrival) / 1000).toFixed(1)} s while other tracks arrive`;
+			this.#setState(out, "stalled", reason, this.#lastGroup(out));
+			this.#opts.log?.warn(`track ${out.name}: ${reason}; subscribing again`);
+			run.attempt.abort("stalled");
+		}
+	}
+
+	#setState(out: OutTrack, state: TrackState, reason: string, group: number | undefined): void {
+		if (out.ended && state !== "ended") return;
+		out.state = state;
+		// Progress first, so a listener of both sees counters that already hold the new state.
+		this.#emitProgress(true);
+		const cb = this.#opts.onTrackState;
+		if (cb) {
+			try {
+				cb({ track: out.name, kind: out.kind, state, group, reason, resubscribes: out.resubscribes, gaps: out.gaps, gapS: out.gapUs / 1e6, skippedGroups: out.skippedGroups });
+			} catch {
+				// A failing listener must not break the recording.
+			}
+		}
+	}
+
+	/** Records that `sequence` was read completely, advancing the contiguous watermark. */
+	#groupRead(out: OutTrack, sequence: number): void {
+		const g = (out.groups ??= { contiguous: sequence - 1, above: new Set() });
+		if (sequence <= g.contiguous) return;
+		g.above.add(sequence);
+		if (g.above.size > MAX_GROUPS_ABOVE) g.contiguous = Math.min(...g.above) - 1; // that hole is not coming
+		while (g.above.delete(g.contiguous + 1)) g.contiguous++;
+	}
+
+	async #runTrack(
+		out: OutTrack,
+		sub: Moq.Track.Subscriber,
+		stop: AbortSignal,
+		stalled: AbortSignal,
+		startGroup: number | undefined,
+		counts: { groups: number; first: number | undefined },
+	): Promise<void> {
+		// Audio: one group per frame, written in group-sequence order (see AUDIO_HOLE_WAIT_MS). A
+		// resubscription from `startGroup` continues where this connection's writing stands.
+		let order = out.audioOrder;
+		if (order && startGroup === undefined && order.next !== undefined) {
+			// Subscribed at the latest group (first time, or the relay made the track anew and its
+			// numbering may restart): nothing ties these sequences to what was written. Write what
+			// waited and order this subscription's groups afresh.
+			await this.#writeReleased(out, order.drain());
+			order = out.audioOrder = newAudioOrder();
+		}
+		if (order && startGroup !== undefined) order.expect(startGroup);
+		const cut = () => stop.aborted || stalled.aborted;
+		// The receive in progress: kept across wake-ups for a hole's deadline, so no group is lost
+		// to a race that the timer won.
+		let pending: Promise<{ group: Moq.Group.Consumer | undefined }> | undefined;
 		try {
 			for (;;) {
-				if (stop.aborted || out.ended) return;
-				const group = await sub.recvGroup();
-				if (!group) return;
+				if (cut() || out.ended) return;
+				pending ??= sub.recvGroup().then((group) => ({ group }));
+				const deadline = order?.deadline();
+				const received = deadline === undefined ? await pending : await this.#until(pending, deadline);
+				if (!received) {
+					// A hole stayed open past its deadline: write what waited behind it.
+					if (order) await this.#writeReleased(out, order.expire(Date.now()));
+					continue;
+				}
+				pending = undefined;
+				const group = received.group;
+				if (!group) {
+					// The track ended cleanly: what still waits for a hole will not get it here.
+					if (order && !cut()) await this.#writeReleased(out, order.drain());
+					return;
+				}
+				if (cut()) {
+					group.close();
+					return;
+				}
+				if (counts.groups++ === 0) {
+					counts.first = group.sequence;
+					// Asked for a group the relay no longer holds: it resumed at the oldest it has.
+					const skipped = startGroup !== undefined && group.sequence > startGroup ? group.sequence - startGroup : 0;
+					out.skippedGroups += skipped;
+					this.#setState(out, "recording", skipped > 0 ? `resumed at group ${group.sequence}; groups ${startGroup}-${group.sequence - 1} were no longer held` : `receiving from group ${group.sequence}`, group.sequence);
+				}
 				// Video: one group is one GOP, so the first frame is the keyframe. A group whose keyframe
 				// does not move the track forward (a reconnect replaying what is already written, or an
 				// out-of-order straggler) is skipped whole: splicing into it would not decode.
 				const state = { index: 0, skip: false, resume: false, floorUs: out.lastOutUs };
+				const frames: Uint8Array[] = [];
+				let bytes = 0;
+				let complete = false;
+				let reset = false;
 				try {
 					for (;;) {
 						let frame: Moq.Group.Frame | undefined;
@@ -533,18 +857,19 @@ export class Recorder {
 							// Frames were evicted before we read them (Lagged) or the group was reset:
 							// the rest of this GOP cannot decode, move on to the next group.
 							this.#opts.log?.debug(`track ${out.name}: group ${group.sequence} cut short: ${(err as Error).message}`);
+							reset = true;
 							break;
 						}
-						if (!frame) break;
-						if (out.kind === "audio") {
-							const ts = peekTimestamp(frame.payload);
-							if (ts === undefined) await this.#write(out, frame.payload, true, state); // counts the drop
-							else {
-								let i = reorder.length;
-								while (i > 0 && (reorder[i - 1] as { ts: number }).ts > ts) i--;
-								reorder.splice(i, 0, { ts, bytes: frame.payload });
-								await release(false);
-							}
+						if (!frame) {
+							// A subscription closed under us ends its open group cleanly: not complete.
+							complete = !cut();
+							break;
+						}
+						if (order) {
+							// Held until the group is complete and its turn comes.
+							frames.push(frame.payload);
+							bytes += frame.payload.byteLength;
+							out.lastArrival = Date.now();
 						} else {
 							const key = state.index === 0;
 							state.index++;
@@ -555,9 +880,45 @@ export class Recorder {
 				} finally {
 					group.close();
 				}
+				if (order) {
+					// A reset group is over: its frames that arrived are all it will ever have.
+					if (complete || (reset && frames.length > 0)) await this.#writeReleased(out, order.push(group.sequence, frames, bytes, Date.now()));
+					else if (reset) await this.#writeReleased(out, order.skip(group.sequence));
+				}
+				if (complete) this.#groupRead(out, group.sequence);
 			}
 		} finally {
-			if (!this.#fatal && !out.ended) await release(true);
+			// A receive still in flight when this subscription ends: its group is not ours to read.
+			void pending?.then(({ group }) => group?.close(), () => undefined);
+		}
+	}
+
+	/** Resolves with `pending`'s result, or undefined once the wall clock reaches `deadline` (ms). */
+	async #until<T>(pending: Promise<T>, deadline: number): Promise<T | undefined> {
+		let timer: ReturnType<typeof setTimeout> | undefined;
+		const expired = new Promise<undefined>((resolve) => {
+			timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+		});
+		try {
+			return await race([pending, expired]);
+		} finally {
+			clearTimeout(timer);
+		}
+	}
+
+	/**
+	 * Writes what a {@link GroupOrder} released, in order. A group arriving at or below the write
+	 * position (a replay after a resubscribe, a straggler whose hole was given up) goes through
+	 * {@link #write} too, which drops and counts it: its timestamp is not after the file's.
+	 */
+	async #writeReleased(out: OutTrack, release: Release<Uint8Array>): Promise<void> {
+		if (release.holes > 0) this.#opts.log?.debug(`track ${out.name}: gave up ${release.holes} group(s) that never arrived`);
+		const state = { skip: false, resume: false, floorUs: 0 };
+		for (const g of [...release.late, ...release.ready]) {
+			for (const bytes of g.frames) {
+				if (this.#fatal || out.ended) return;
+				await this.#write(out, bytes, true, state);
+			}
 		}
 	}
 
@@ -606,6 +967,7 @@ export class Recorder {
 			return;
 		}
 
+		this.#countGap(out, tsUs, key);
 		const packet = new EncodedPacket(frame.payload, key ? "key" : "delta", tsUs / 1e6, out.defaultDurationUs / 1e6);
 		try {
 			const added =
@@ -616,7 +978,8 @@ export class Recorder {
 			// up; when the others have ended upstream that wait never ends. A stopped part must not
 			// wait for it: the packet stays queued, in order, and finish() closing the tracks flushes it.
 			const stopped = this.#current?.stopped;
-			await (stopped ? Promise.race([added, stopped]) : added);
+			// `stopped` lives for the whole part: a native race per packet would pin every one (issue 18).
+			await (stopped ? race([added, stopped]) : added);
 			added.catch(() => undefined);
 		} catch (err) {
 			if (this.#fatal) throw this.#fatal;
@@ -638,11 +1001,30 @@ export class Recorder {
 		this.#emitProgress(false);
 	}
 
-	/** Ends tracks that received nothing for `stallMs` while `active` did (see {@link RecorderOptions.stallMs}). */
+	/**
+	 * Counts a hole before a packet at `tsUs`: a jump beyond 1.5 frame durations after the track's
+	 * last packet. Audio is checked at every packet; video only at keyframes, because B-frames put
+	 * presentation times out of order inside a GOP (a closed GOP starts one frame after the last).
+	 */
+	#countGap(out: OutTrack, tsUs: number, key: boolean): void {
+		if (out.frames === 0 || (out.kind === "video" && !key)) return;
+		const step = tsUs - out.lastOutUs;
+		if (step > 0 && out.kind === "audio") out.minStepUs = Math.min(out.minStepUs, step);
+		const frameUs = Math.min(out.defaultDurationUs, out.minStepUs);
+		if (step > 1.5 * frameUs) {
+			out.gaps++;
+			out.gapUs += step - frameUs;
+			this.#opts.log?.debug(`track ${out.name}: gap of ${((step - frameUs) / 1e6).toFixed(3)} s before ${(tsUs / 1e6).toFixed(3)} s`);
+		}
+	}
+
+	/** Ends tracks missing for `trackGiveUpMs` while `active` arrives (see {@link RecorderOptions.trackGiveUpMs}). */
 	#checkStalls(active: OutTrack, now: number): void {
-		const stallMs = this.#opts.stallMs ?? 10_000;
+		const giveUpMs = this.#opts.trackGiveUpMs ?? 30_000;
 		for (const t of this.#tracks) {
-			if (t !== active && !t.ended && now - t.lastArrival > stallMs) this.#endTrack(t, `no data for ${Math.round((now - t.lastArrival) / 1000)} s`);
+			if (t !== active && !t.ended && now - t.lastArrival > giveUpMs) {
+				this.#endTrack(t, `no data for ${Math.round((now - t.lastArrival) / 1000)} s; the file stops waiting for it`);
+			}
 		}
 	}
 
@@ -650,7 +1032,10 @@ export class Recorder {
 		if (t.ended) return;
 		t.ended = true;
 		t.source.close();
-		this.#opts.log?.info(`track ${t.name} ended in the recording: ${why}`);
+		this.#setState(t, "ended", why, this.#lastGroup(t));
+		// Expected when the duration is reached; anything else is a track missing from the rest of the file.
+		if (this.#durationReached || why === "duration reached") this.#opts.log?.info(`track ${t.name} ended in the recording: ${why}`);
+		else this.#opts.log?.warn(`track ${t.name} ended in the recording: ${why}`);
 	}
 
 	#emitProgress(force: boolean): void {
@@ -678,7 +1063,10 @@ export class Recorder {
 		}
 		if (!this.#finished) {
 			this.#finished = true;
-			for (const t of this.#tracks) t.ended = true;
+			for (const t of this.#tracks) {
+				t.ended = true;
+				t.state = "ended";
+			}
 			if (this.#output) {
 				try {
 					if (this.#fatal) await this.#output.cancel();
@@ -707,6 +1095,20 @@ export class Recorder {
 
 function area(r: VideoRendition): number {
 	return (r.codedWidth ?? 0) * (r.codedHeight ?? 0);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+	return new Promise((resolve) => {
+		if (signal.aborted) return resolve();
+		const done = () => {
+			clearTimeout(timer);
+			signal.removeEventListener("abort", done);
+			resolve();
+		};
+		const timer = setTimeout(done, ms);
+		signal.addEventListener("abort", done, { once: true });
+	});
 }
 
 /** Resolves when `signal` aborts. */

@@ -8,7 +8,7 @@ import type { RecordingInfo } from "../../../shared/recordings";
 import type { EventBus } from "../events";
 import type { Log } from "../log/logger";
 import type { OriginRegistry } from "../origins/registry";
-import { checkFileName, type RecordingProgress } from "../record";
+import { checkFileName, type RecordingProgress, type TrackStateChange } from "../record";
 import { recordFromOrigin } from "./follow";
 
 /** What `start` takes (validated by the contract). */
@@ -60,14 +60,31 @@ export class RecordingManager {
 			Object.assign(info, patch);
 			this.#deps.events.emit("recordings.progress", { ...info });
 		};
+		// The last state change per track: its reason and group ride along with every progress event.
+		const changes = new Map<string, TrackStateChange>();
 		const fromProgress = (p: RecordingProgress): Partial<RecordingInfo> => ({
 			file: p.path ?? null,
 			durationS: p.durationS,
 			bytes: p.bytes,
 			epochs: p.epochs,
-			tracks: Object.entries(p.tracks).map(([name, t]) => ({ name, kind: t.kind, codec: t.codec, frames: t.frames, bytes: t.bytes, dropped: t.dropped })),
+			tracks: Object.entries(p.tracks).map(([name, t]) => ({
+				name,
+				kind: t.kind,
+				codec: t.codec,
+				frames: t.frames,
+				bytes: t.bytes,
+				dropped: t.dropped,
+				state: t.state,
+				reason: changes.get(name)?.reason ?? null,
+				group: changes.get(name)?.group ?? null,
+				gaps: t.gaps,
+				gapS: t.gapS,
+				skippedGroups: t.skippedGroups,
+				resubscribes: t.resubscribes,
+			})),
 		});
 		let lastEmit = 0;
+		let lastProgress: RecordingProgress | undefined;
 		const done = recordFromOrigin({
 			origins: this.#deps.origins,
 			originId: request.originId,
@@ -81,9 +98,15 @@ export class RecordingManager {
 				durationS: request.durationS,
 				log: this.#deps.log,
 				onProgress: (p) => {
+					lastProgress = p;
 					if (Date.now() - lastEmit < 500) return;
 					lastEmit = Date.now();
 					update({ ...fromProgress(p), state: "recording" });
+				},
+				// A track's state change is news at once, not at the next 500 ms tick.
+				onTrackState: (change) => {
+					changes.set(change.track, change);
+					if (lastProgress) update({ ...fromProgress(lastProgress), state: "recording" });
 				},
 			},
 		}).then(

@@ -22,6 +22,23 @@ function describeEnd(r: RecordingInfo): string {
 	return "";
 }
 
+// Set through the DOM (not a style attribute), which the strict CSP allows.
+const TRACK_LIST_STYLE = { listStyle: "none", margin: 0, padding: 0 } as const;
+
+/** One line per track: its state (and why, when it is not plainly recording) and the gaps in the file. */
+function TrackLine({ track: t, live }: { track: RecordingInfo["tracks"][number]; live: boolean }) {
+	const trouble = t.state === "stalled" || t.state === "resubscribing" || (t.state === "ended" && live);
+	const gaps = t.gaps > 0 ? ` · ${t.gaps} gap${t.gaps === 1 ? "" : "s"} (${t.gapS.toFixed(2)} s)` : "";
+	const again = t.resubscribes > 0 ? ` · subscribed again ${t.resubscribes}×` : "";
+	return (
+		<li className={trouble ? "form-error" : "muted"} data-track-state={t.state}>
+			{t.kind} {t.name}: {live ? t.state : "done"}
+			{trouble && t.reason ? ` (${t.reason})` : ""} · {t.frames} frames{gaps}
+			{again}
+		</li>
+	);
+}
+
 /** Starts a recording: an origin and a broadcast path (it may be announced later). */
 function NewRecording() {
 	const origins = useOrigins((s) => s.origins);
@@ -88,8 +105,15 @@ export function RecordingsView() {
 									<div className="muted">
 										{STATE_LABEL[r.state]} · {r.durationS.toFixed(1)} s · {formatBytes(r.bytes)}
 										{r.epochs > 1 ? ` · ${r.epochs - 1} reconnect${r.epochs > 2 ? "s" : ""}` : ""}
-										{r.tracks.length > 0 ? ` · ${r.tracks.map((t) => `${t.kind} ${t.codec} ${t.frames} frames`).join(", ")}` : ""}
+										{r.tracks.length > 0 ? ` · ${r.tracks.map((t) => `${t.kind} ${t.codec}`).join(", ")}` : ""}
 									</div>
+									{r.tracks.length > 0 && (
+										<ul style={TRACK_LIST_STYLE} aria-label={`Tracks of ${r.path}`}>
+											{r.tracks.map((t) => (
+												<TrackLine key={t.name} track={t} live={active} />
+											))}
+										</ul>
+									)}
 									{r.file && <div className="muted mono">{r.file}</div>}
 									{!active && <div className={r.state === "failed" ? "form-error" : "muted"}>{describeEnd(r)}</div>}
 								</div>
