@@ -59,6 +59,15 @@ export const MediaChannel = z.object({
 /** @see MediaChannel */
 export type MediaChannel = z.infer<typeof MediaChannel>;
 
+/**
+ * Why a live broadcast ended: `stopped` by its page, `orphaned` (its page or every media
+ * channel went away and the grace period passed), or `replaced` (a new Go Live took over its path
+ * while it was orphaned).
+ */
+export const LiveEndReason = z.enum(["stopped", "orphaned", "replaced"]);
+/** @see LiveEndReason */
+export type LiveEndReason = z.infer<typeof LiveEndReason>;
+
 /** A live broadcast's state and counters. */
 export const LiveBroadcastInfo = z.object({
 	id: z.string(),
@@ -85,6 +94,11 @@ export const LiveBroadcastInfo = z.object({
 	destinations: z.array(
 		z.object({ sessionId: z.string(), url: z.string(), phase: z.string(), bitrateOut: z.number(), queuedBytes: z.number() }),
 	),
+	/**
+	 * Absent while live. Set on the last `golive.stats` event of a broadcast, sent once when it
+	 * ends for any reason; after it the id is unknown to `golive.stop` / `golive.list`.
+	 */
+	ended: z.object({ at: z.number(), reason: LiveEndReason }).optional(),
 });
 /** @see LiveBroadcastInfo */
 export type LiveBroadcastInfo = z.infer<typeof LiveBroadcastInfo>;

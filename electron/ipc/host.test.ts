@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
 import { IpcChannel } from "../../shared/api";
-import { encodeMediaFrame } from "../../shared/media";
+import { encodeMediaFrame, type LiveBroadcastInfo } from "../../shared/media";
 import { ErrorCode } from "../../shared/errors";
+import { ORPHAN_GRACE_MS } from "../engine/golive/manager";
 import { Studio } from "../engine/studio";
 import { registerIpcHost, trustPage, type IpcEventLike, type IpcMainLike, type WebContentsLike } from "./host";
 
@@ -46,6 +47,15 @@ class FakeWebContents implements WebContentsLike {
 	once(_event: "destroyed", listener: () => void) {
 		this.onDestroyed.push(listener);
 	}
+	private onNavigate: (() => void)[] = [];
+	on(event: "did-navigate" | "render-process-gone", listener: () => void) {
+		(event === "did-navigate" ? this.onNavigate : this.onDestroyed).push(listener);
+		return this;
+	}
+	/** A main-frame navigation (a reload): the old page is gone, the webContents stays. */
+	navigate() {
+		for (const l of this.onNavigate) l();
+	}
 	destroy() {
 		this.destroyed = true;
 		for (const l of this.onDestroyed) l();
@@ -58,9 +68,15 @@ class FakePort {
 	started = false;
 	closed = false;
 	private onMessage: ((e: { data: unknown }) => void) | undefined;
+	private onClose: (() => void)[] = [];
 	on(event: "message" | "close", listener: ((e: { data: unknown }) => void) | (() => void)) {
 		if (event === "message") this.onMessage = listener as (e: { data: unknown }) => void;
+		else this.onClose.push(listener as () => void);
 		return this;
+	}
+	/** The renderer's end went away (its page closed or crashed). */
+	disconnect() {
+		for (const l of this.onClose) l();
 	}
 	postMessage(message: unknown) {
 		this.sent.push(message);
@@ -167,6 +183,81 @@ describe("Electron IPC host", () => {
 		expect(studio.golive.info(info.id).tracks[0]?.frames).toBe(1);
 		studio.golive.stopAll();
 		await studio.close();
+	});
+
+	describe("Go Live whose renderer goes away (issue 18)", () => {
+		const audio = { codec: "opus", sampleRate: 48_000, numberOfChannels: 1, bitrate: 64_000 };
+		async function goLive(ipc: FakeIpcMain, event: IpcEventLike, originId: string) {
+			const res = (await ipc.invoke(event, IpcChannel.invoke, "golive.start", { originId, path: "live/cam.hang", audio })) as { ok: boolean; result: LiveBroadcastInfo };
+			expect(res.ok, JSON.stringify(res)).toBe(true);
+			return res.result;
+		}
+		function endedEvents(studio: Studio) {
+			const ended: LiveBroadcastInfo[] = [];
+			studio.events.listen((event, payload) => {
+				if (event === "golive.stats" && (payload as LiveBroadcastInfo).ended) ended.push(payload as LiveBroadcastInfo);
+			});
+			return ended;
+		}
+
+		it("ends it after the grace period when the page reloads, and the path can go live again", async () => {
+			const { ipc, own, contents, studio } = setup();
+			const origin = studio.origins.create("live");
+			const ended = endedEvents(studio);
+			const info = await goLive(ipc, own, origin.id);
+			vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+			try {
+				contents.navigate();
+				vi.advanceTimersByTime(ORPHAN_GRACE_MS - 1);
+				expect(studio.golive.list().map((l) => l.id)).toEqual([info.id]);
+				vi.advanceTimersByTime(1);
+				expect(studio.golive.list()).toEqual([]);
+				expect(ended.map((e) => [e.id, e.ended?.reason])).toEqual([[info.id, "orphaned"]]);
+			} finally {
+				vi.useRealTimers();
+			}
+			// The reloaded page (same webContents) goes live again at the same path and is not orphaned by the old page.
+			const again = await goLive(ipc, own, origin.id);
+			expect(studio.golive.list().map((l) => l.id)).toEqual([again.id]);
+			studio.golive.stopAll();
+			await studio.close();
+		});
+
+		it("lets a new Go Live take over the path during the grace period after the window closed", async () => {
+			const { ipc, own, contents, studio } = setup();
+			const origin = studio.origins.create("live");
+			const ended = endedEvents(studio);
+			const first = await goLive(ipc, own, origin.id);
+			const other = new FakeWebContents(2);
+			const otherEvent: IpcEventLike = { senderFrame: own.senderFrame, sender: other };
+			// While the first page is there, its path is its own.
+			const refused = await ipc.invoke(otherEvent, IpcChannel.invoke, "golive.start", { originId: origin.id, path: "live/cam.hang", audio });
+			expect(refused).toMatchObject({ ok: false, error: { code: ErrorCode.ALREADY_EXISTS } });
+			contents.destroy();
+			const second = await goLive(ipc, otherEvent, origin.id);
+			expect(studio.golive.list().map((l) => l.id)).toEqual([second.id]);
+			expect(ended.map((e) => [e.id, e.ended?.reason])).toEqual([[first.id, "replaced"]]);
+			studio.golive.stopAll();
+			await studio.close();
+		});
+
+		it("ends it after the grace period when every media port of the page disconnects", async () => {
+			const { ipc, own, studio } = setup();
+			const origin = studio.origins.create("live");
+			const info = await goLive(ipc, own, origin.id);
+			const port = new FakePort();
+			ipc.listeners.get(IpcChannel.media)!({ ...own, ports: [port] }, { channel: info.channels[0]!.channel });
+			expect(port.started).toBe(true);
+			vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+			try {
+				port.disconnect();
+				vi.advanceTimersByTime(ORPHAN_GRACE_MS);
+				expect(studio.golive.list()).toEqual([]);
+			} finally {
+				vi.useRealTimers();
+			}
+			await studio.close();
+		});
 	});
 
 	it("unregisters its handlers", async () => {

@@ -8,7 +8,8 @@ import { IpcChannel, type Envelope } from "../../shared/api";
 import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { dispatch } from "../engine/dispatch";
-import { serveMediaChannel } from "../engine/golive/media-channel";
+import { claimStarted, type LiveOwner } from "../engine/golive/manager";
+import { serveMediaChannel, type ServedMediaChannel } from "../engine/golive/media-channel";
 import type { Studio } from "../engine/studio";
 
 /** The part of a sender's frame the host looks at. */
@@ -22,6 +23,11 @@ export interface WebContentsLike {
 	send(channel: string, ...args: unknown[]): void;
 	isDestroyed(): boolean;
 	once(event: "destroyed", listener: () => void): unknown;
+	/**
+	 * `did-navigate` fires for a main-frame, cross-document navigation (a reload included: the
+	 * old page is gone); `render-process-gone` when the renderer crashed or was killed.
+	 */
+	on(event: "did-navigate" | "render-process-gone", listener: () => void): unknown;
 }
 
 /** The part of an `IpcMainInvokeEvent` / `IpcMainEvent` the host uses. */
@@ -82,7 +88,42 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 		return { ok: false, error: new StudioError("FORBIDDEN", "IPC from an untrusted frame").toInfo() };
 	};
 
-	ipcMain.handle(IpcChannel.invoke, (event, method, args) => refuse(event) ?? dispatch(studio.handlers, method, args));
+	// Go Live broadcasts belong to the page that started them: when that page goes away
+	// (window closed, reload, renderer crash) they end after the grace period, or a new Go Live
+	// at the same path takes over (issue 18). One owner per loaded page of a webContents.
+	const liveOwners = new Map<number, LiveOwner>();
+	// Listeners go on each webContents once (not once per page load, which would pile up).
+	const watched = new Set<number>();
+	const liveOwnerFor = (contents: WebContentsLike): LiveOwner => {
+		const id = contents.id;
+		if (!watched.has(id)) {
+			watched.add(id);
+			const pageGone = () => {
+				liveOwners.get(id)?.release();
+				liveOwners.delete(id);
+			};
+			contents.once("destroyed", () => {
+				pageGone();
+				watched.delete(id);
+			});
+			contents.on("did-navigate", pageGone);
+			contents.on("render-process-gone", pageGone);
+		}
+		let owner = liveOwners.get(id);
+		if (!owner) {
+			owner = studio.golive.owner(`renderer ${id}`);
+			liveOwners.set(id, owner);
+		}
+		return owner;
+	};
+
+	ipcMain.handle(IpcChannel.invoke, async (event, method, args) => {
+		const refusal = refuse(event);
+		if (refusal) return refusal;
+		const envelope = await dispatch(studio.handlers, method, args);
+		if (method === "golive.start" && envelope.ok) claimStarted(liveOwnerFor(event.sender), envelope.result);
+		return envelope;
+	});
 
 	ipcMain.handle(IpcChannel.subscribe, (event, names) => {
 		const refusal = refuse(event);
@@ -107,9 +148,9 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 		if (!port) return;
 		const channel = (request as { channel?: unknown } | null)?.channel;
 		if (refuse(event) || typeof channel !== "string") return port.close();
-		let receive: (data: unknown) => void;
+		let served: ServedMediaChannel;
 		try {
-			receive = serveMediaChannel(studio.golive, channel, {
+			served = serveMediaChannel(studio.golive, channel, {
 				sendAck: (ack) => port.postMessage({ ack }),
 				fail: (error) => {
 					port.postMessage({ error: error.message });
@@ -120,7 +161,10 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 			log.warn("media channel refused: unknown channel");
 			return port.close();
 		}
-		port.on("message", ({ data }) => receive(data));
+		port.on("message", ({ data }) => served.receive(data));
+		// The renderer's end disconnects when its page goes away: the engine must know, or the
+		// broadcast stays announced at 0 b/s and blocks its path (issue 18).
+		port.on("close", () => served.closed());
 		port.start();
 	});
 
@@ -136,5 +180,6 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 		ipcMain.removeHandler(IpcChannel.subscribe);
 		ipcMain.removeAllListeners(IpcChannel.media);
 		subscriptions.clear();
+		liveOwners.clear();
 	};
 }

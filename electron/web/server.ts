@@ -18,6 +18,7 @@ import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { describeIssues, dispatch } from "../engine/dispatch";
 import { serveMediaChannel } from "../engine/golive/media-channel";
+import { claimStarted } from "../engine/golive/manager";
 import type { Studio } from "../engine/studio";
 import { SECURITY_HEADERS, serveStatic } from "./static";
 
@@ -110,11 +111,14 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 			mediaWss.handleUpgrade(req, socket, head, (ws) => {
 				ws.on("error", () => ws.terminate());
 				try {
-					const receive = serveMediaChannel(studio.golive, channel, {
+					const served = serveMediaChannel(studio.golive, channel, {
 						sendAck: (ack) => ws.readyState === ws.OPEN && ws.send(JSON.stringify({ ack })),
 						fail: (e) => ws.close(e.codeName === "CLOSED" ? 1000 : 1007, e.message.slice(0, 120)),
 					}, log);
-					ws.on("message", (data, isBinary) => receive(isBinary ? data : String(data)));
+					ws.on("message", (data, isBinary) => served.receive(isBinary ? data : String(data)));
+					// A page that closes or reloads drops its media sockets: the engine must know,
+					// or the broadcast stays announced at 0 b/s and blocks its path (issue 18).
+					ws.on("close", () => served.closed());
 				} catch {
 					ws.close(1008, "unknown media channel"); // stopped between the check and the upgrade
 				}
@@ -181,7 +185,13 @@ function serveBridge(ws: WebSocket, studio: Studio): void {
 	const stopEvents = studio.events.listen((event, payload) => {
 		if (subscribed.has(event)) send({ type: "event", event, payload });
 	});
-	ws.on("close", stopEvents);
+	// Go Live broadcasts this page starts are tied to this socket: when the page closes or
+	// reloads they end after the grace period, or a new Go Live at the same path takes over.
+	const liveOwner = studio.golive.owner("web page");
+	ws.on("close", () => {
+		stopEvents();
+		liveOwner.release();
+	});
 	ws.on("error", () => ws.terminate());
 
 	ws.on("message", (data, isBinary) => {
@@ -199,8 +209,10 @@ function serveBridge(ws: WebSocket, studio: Studio): void {
 			for (const e of request.events) if (isEventName(e)) subscribed.add(e);
 			return;
 		}
-		void dispatch(studio.handlers, request.method, request.args).then((envelope) =>
-			send({ type: "response", id: request.id, ...envelope }),
-		);
+		void dispatch(studio.handlers, request.method, request.args).then((envelope) => {
+			if (request.method === "golive.start" && envelope.ok) claimStarted(liveOwner, envelope.result);
+			send({ type: "response", id: request.id, ...envelope });
+		});
 	});
 }
+

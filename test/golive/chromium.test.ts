@@ -73,6 +73,31 @@ describe("Go Live from Chromium", () => {
 		await page.close();
 	});
 
+	it("a Go Live the engine ends elsewhere returns the form to idle, says why, and can go live again", { timeout: 60_000 }, async () => {
+		const page = await browser.newPage();
+		const errors: string[] = [];
+		page.on("pageerror", (e) => errors.push(e.message));
+		await page.goto(t.web.url);
+		await page.getByRole("button", { name: "Go Live" }).first().click();
+		await page.getByLabel("Broadcast path").fill("live/elsewhere.hang");
+		await page.getByRole("form", { name: "Go Live settings" }).getByRole("button", { name: "Go Live" }).click();
+		await page.getByRole("status", { name: "Live status" }).waitFor({ timeout: 20_000 });
+
+		// Another window (here: the engine itself) stops it; this page never asked.
+		const live = t.studio.golive.list().find((l) => l.path === "live/elsewhere.hang");
+		expect(live).toBeDefined();
+		t.studio.golive.stop(live!.id);
+		await page.getByRole("alert").filter({ hasText: "stopped from another window" }).waitFor({ timeout: 10_000 });
+		await page.getByRole("status", { name: "Live status" }).waitFor({ state: "detached", timeout: 10_000 });
+		// The form is usable again: going live at the same path works.
+		await page.getByRole("form", { name: "Go Live settings" }).getByRole("button", { name: "Go Live" }).click();
+		await page.getByRole("status", { name: "Live status" }).waitFor({ timeout: 20_000 });
+		await page.getByRole("button", { name: "Stop" }).click();
+		await until(() => t.studio.golive.list().length === 0, 10_000, "stopped");
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+
 	it("goes live with a media file (published as it is) and stops it", { timeout: 60_000 }, async () => {
 		const file = await makeH264Mp4(`${dir}/show.mp4`, 3);
 		const page = await browser.newPage();

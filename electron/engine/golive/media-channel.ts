@@ -15,12 +15,26 @@ export interface MediaPeer {
 	fail(error: StudioError): void;
 }
 
+/** What a host does with a served channel. */
+export interface ServedMediaChannel {
+	/** Feeds one received message (a media frame) to the broadcast. */
+	receive(data: unknown): void;
+	/**
+	 * The host's transport closed (WebSocket close, MessagePort close, page gone). Idempotent.
+	 * When every channel of a broadcast a page started has closed, the broadcast is orphaned
+	 * and ends after the grace period (manager.ts).
+	 */
+	closed(): void;
+}
+
 /**
- * Serves `channel`; returns the function the host feeds each received message to. Throws
- * NOT_FOUND for a channel no live broadcast owns (the host refuses it).
+ * Serves `channel`; the host feeds each received message to `receive` and calls `closed` when
+ * its transport goes away. Throws NOT_FOUND for a channel no live broadcast owns (the host
+ * refuses it).
  */
-export function serveMediaChannel(golive: GoLiveManager, channel: string, peer: MediaPeer, log: Log): (data: unknown) => void {
+export function serveMediaChannel(golive: GoLiveManager, channel: string, peer: MediaPeer, log: Log): ServedMediaChannel {
 	const live = golive.byChannel(channel);
+	const detach = golive.channelOpened(channel);
 	let pendingAck = -1;
 	let closed = false;
 	// One ack per turn of the event loop, after the frame has gone on towards the relays: an ack
@@ -29,18 +43,25 @@ export function serveMediaChannel(golive: GoLiveManager, channel: string, peer: 
 		if (pendingAck >= 0 && !closed) peer.sendAck(pendingAck);
 		pendingAck = -1;
 	};
-	return (data) => {
-		if (closed) return;
-		try {
-			if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) throw new StudioError("PROTOCOL", "media frames are binary");
-			const ack = live.ingest(channel, data);
-			if (pendingAck < 0) setImmediate(flushAck);
-			pendingAck = ack;
-		} catch (err) {
+	return {
+		receive: (data) => {
+			if (closed) return;
+			try {
+				if (!(data instanceof ArrayBuffer) && !ArrayBuffer.isView(data)) throw new StudioError("PROTOCOL", "media frames are binary");
+				const ack = live.ingest(channel, data);
+				if (pendingAck < 0) setImmediate(flushAck);
+				pendingAck = ack;
+			} catch (err) {
+				closed = true;
+				const error = StudioError.from(err);
+				log.warn(`media channel for ${live.path} closed: ${error.message}`);
+				peer.fail(error);
+				detach();
+			}
+		},
+		closed: () => {
 			closed = true;
-			const error = StudioError.from(err);
-			log.warn(`media channel for ${live.path} closed: ${error.message}`);
-			peer.fail(error);
-		}
+			detach();
+		},
 	};
 }

@@ -3,10 +3,10 @@
  * encoders' decoder configs, media channels to the engine, bitrate targets back to the encoder.
  */
 import type { StudioApi } from "../../../shared/api";
-import type { LiveBroadcastInfo } from "../../../shared/media";
+import type { LiveBroadcastInfo, LiveEndReason } from "../../../shared/media";
 import type { FromWorker, ToWorker } from "./protocol";
 import { chooseAudioConfig, chooseVideoConfig, type VideoPreset } from "./presets";
-import { mediaTarget } from "./targets";
+import { mediaTarget, targetTransfer } from "./targets";
 
 /** What to capture. */
 export type VideoSource = { kind: "camera"; deviceId?: string } | { kind: "screen" } | { kind: "none" };
@@ -44,6 +44,12 @@ export interface LiveSession {
 	onStats: (() => void) | undefined;
 	/** Called when something fails after start (an encoder error, a closed channel). */
 	onError: ((message: string) => void) | undefined;
+	/**
+	 * Called once when the engine ended the broadcast without this window asking (stopped from
+	 * another window, its media channels were lost, or another Go Live took over the path);
+	 * capture and encoders are already stopped when it runs.
+	 */
+	onEnded: ((reason: LiveEndReason) => void) | undefined;
 	stop(): Promise<void>;
 }
 
@@ -167,6 +173,7 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			encoders: new Map(),
 			onStats: undefined,
 			onError: undefined,
+			onEnded: undefined,
 			stop: async () => {
 				stopEvents();
 				for (const w of workers.values()) w.postMessage({ type: "stop" } satisfies ToWorker);
@@ -177,7 +184,9 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 		for (const channel of info.channels) {
 			const worker = workers.get(channel.kind);
 			if (!worker) continue;
-			worker.postMessage({ type: "attach", target: await mediaTarget(channel.channel) } satisfies ToWorker, []);
+			const target = await mediaTarget(channel.channel);
+			// A MessagePort can reach the worker only in the transfer list (a copy throws DataCloneError).
+			worker.postMessage({ type: "attach", target } satisfies ToWorker, targetTransfer(target));
 			worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
 				if (ev.data.type === "stats") {
 					const { type: _t, ...stats } = ev.data;
@@ -190,6 +199,13 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 		const stopEvents = api.on("golive.stats", (update) => {
 			if (update.id !== info.id) return;
 			session.info = update;
+			if (update.ended) {
+				stopEvents();
+				for (const w of workers.values()) w.postMessage({ type: "stop" } satisfies ToWorker);
+				setTimeout(cleanup, 500);
+				session.onEnded?.(update.ended.reason);
+				return;
+			}
 			const target = update.tracks.find((t) => t.kind === "video")?.targetBitrate;
 			if (target) workers.get("video")?.postMessage({ type: "bitrate", bitrate: target } satisfies ToWorker);
 			session.onStats?.();

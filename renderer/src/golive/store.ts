@@ -3,6 +3,7 @@
  */
 import { create } from "zustand";
 import { StudioError } from "../../../shared/errors";
+import type { LiveEndReason } from "../../../shared/media";
 import type { FilePublishInfo } from "../../../shared/recordings";
 import { requireApi } from "../stores/host";
 import { goLive, type AudioSource, type LiveSession, type VideoSource } from "./controller";
@@ -48,6 +49,13 @@ export function selectedPreset(form: GoLiveForm): VideoPreset {
 }
 
 let stopFollowing: (() => void) | undefined;
+
+/** What the form says when the engine ended this window's broadcast without being asked here. */
+const ENDED_BECAUSE: Record<LiveEndReason, string> = {
+	stopped: "This broadcast was stopped from another window.",
+	orphaned: "This broadcast ended because its media connection to the studio was lost.",
+	replaced: "This broadcast was taken over by another Go Live at the same path.",
+};
 
 function describe(err: unknown): string {
 	return err instanceof StudioError ? `${err.codeName}: ${err.message}` : err instanceof Error ? err.message : String(err);
@@ -122,6 +130,14 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 			});
 			live.onStats = () => set({ tick: get().tick + 1 });
 			live.onError = (message) => set({ error: message });
+			live.onEnded = (reason) => {
+				if (get().live !== live) return;
+				set({
+					live: null,
+					phase: "idle",
+					error: ENDED_BECAUSE[reason],
+				});
+			};
 			set({ live, phase: "live" });
 			// Labels are only visible once capture was allowed.
 			void get().loadDevices();
