@@ -4,7 +4,7 @@
 import * as Moq from "@moq/net";
 import { StudioError } from "../../shared/errors";
 import { LocalBroadcast } from "../engine/origins/broadcast";
-import { publishFile } from "../engine/publish";
+import { openMediaFile, publishFile } from "../engine/publish";
 import { drainServed } from "../engine/sessions/drain";
 import { flagOption, stringOption, type Command } from "./command";
 import { failOnGiveUp, holdSession } from "./held-session";
@@ -37,6 +37,10 @@ export const publishCommand: Command = {
 		const path = stringOption(values, "broadcast");
 		const file = stringOption(values, "file");
 		if (!url || !path || !file) throw new StudioError("INVALID_ARGUMENT", "--url, --broadcast and --file are required");
+		// Open and probe the file before connecting: a file that cannot be read or is not media
+		// fails here (IO / MEDIA) and nothing is ever announced (issue 14).
+		const media = await openMediaFile(file);
+		let owned = true; // until publishFile takes the file over
 		const held = holdSession(ctx, { url, token: stringOption(values, "token"), json: flagOption(values, "json"), role: "publish" });
 		const abort = new AbortController();
 		void held.interrupted.then(() => abort.abort());
@@ -46,9 +50,11 @@ export const publishCommand: Command = {
 			const producer = new Moq.Broadcast.Producer();
 			held.studio.origins.addBroadcast(held.originId, new LocalBroadcast(path, producer));
 			let lastPrinted = 0;
+			owned = false;
 			const summary = await Promise.race([
 				publishFile({
 					file,
+					media,
 					broadcast: producer,
 					loop: flagOption(values, "loop"),
 					waitForSubscribers: flagOption(values, "wait-subscriber"),
@@ -74,6 +80,7 @@ export const publishCommand: Command = {
 			);
 			return 0;
 		} finally {
+			if (owned) media.close();
 			await held.close();
 		}
 	},

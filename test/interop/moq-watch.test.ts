@@ -196,7 +196,7 @@ describe("<moq-watch> from npm plays the studio's broadcast", () => {
 		const relayUrl = studio.embeddedRelay!.url;
 		const origin = studio.origins.list().find((o) => o.name === "studio");
 		expect(origin, "the embedded relay's studio origin").toBeDefined();
-		const publication = studio.publishing.start({ originId: origin!.id, path: BROADCAST, file, loop: true });
+		const publication = await studio.publishing.start({ originId: origin!.id, path: BROADCAST, file, loop: true });
 
 		const tab = await browser!.newPage();
 		const errors: string[] = [];

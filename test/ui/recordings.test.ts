@@ -31,7 +31,7 @@ describe("Recordings in the UI", () => {
 	it("records a broadcast of an origin, shows progress, stops, and the file decodes", { timeout: 60_000 }, async () => {
 		const file = await makeH264Mp4(`${dir}/show.mp4`, 3);
 		const origin = t.studio.origins.list().find((o) => o.name === "studio")!;
-		t.studio.publishing.start({ originId: origin.id, path: "shows/loop.hang", file, loop: true });
+		await t.studio.publishing.start({ originId: origin.id, path: "shows/loop.hang", file, loop: true });
 
 		const { page, errors } = await openStudio(browser, t.web.url);
 		await page.getByRole("button", { name: "Recordings" }).click();

@@ -7,13 +7,19 @@ import type * as Moq from "@moq/net";
 import { StudioError } from "../../../shared/errors";
 import type { Log } from "../log/logger";
 import { audioTrackName, videoTrackName } from "../hang";
-import { openMediaFile, type SourcePacket } from "./file-source";
+import { openMediaFile, type MediaFile, type SourcePacket } from "./file-source";
 import { HangBroadcastPublisher, type MediaTrackWriter, type TrackStats } from "./hang-publisher";
 
 /** Options for {@link publishFile}. */
 export interface PublishFileOptions {
 	/** Path of an MP4/MOV, MKV or WebM file. */
 	file: string;
+	/**
+	 * `file` already opened with {@link openMediaFile}; publishFile takes it over and closes it.
+	 * Callers that announce the broadcast open the file first, so a file that cannot be read or
+	 * is not media fails before anything is announced (issue 14).
+	 */
+	media?: MediaFile;
 	/** Where the hang broadcast goes; the caller attaches it to sessions/origins and closes it. */
 	broadcast: Moq.Broadcast.Producer;
 	/** Start over at the end, forever (until `signal`). Timestamps keep increasing across loops. */
@@ -72,8 +78,11 @@ interface Lane {
  */
 export async function publishFile(opts: PublishFileOptions): Promise<PublishSummary> {
 	const speed = opts.speed ?? 1;
-	if (!(speed > 0)) throw new StudioError("INVALID_ARGUMENT", "speed must be positive");
-	const media = await openMediaFile(opts.file);
+	if (!(speed > 0)) {
+		opts.media?.close();
+		throw new StudioError("INVALID_ARGUMENT", "speed must be positive");
+	}
+	const media = opts.media ?? (await openMediaFile(opts.file));
 	const publisher = new HangBroadcastPublisher(opts.broadcast);
 	const log = opts.log;
 	const lanes: { writer: MediaTrackWriter; track: (typeof media.tracks)[number] }[] = [];

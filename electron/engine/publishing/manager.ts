@@ -10,7 +10,7 @@ import type { EventBus } from "../events";
 import type { Log } from "../log/logger";
 import { LocalBroadcast } from "../origins/broadcast";
 import type { OriginRegistry } from "../origins/registry";
-import { publishFile } from "../publish";
+import { openMediaFile, publishFile } from "../publish";
 import { drainOrigin } from "../sessions/drain";
 import type { SessionManager } from "../sessions/manager";
 
@@ -30,11 +30,28 @@ export class FilePublishManager {
 		this.#deps = deps;
 	}
 
-	/** Starts publishing; the broadcast enters the origin at once. NOT_FOUND / ALREADY_EXISTS; IO / MEDIA arrive as a failed state. */
-	start(request: { originId: string; path: string; file: string; loop?: boolean }): FilePublishInfo {
+	/**
+	 * Starts publishing. The file is opened and probed first, so NOT_FOUND (origin), IO
+	 * (unreadable file), MEDIA (not media, no publishable track) and ALREADY_EXISTS reject here and
+	 * leave nothing behind; only then does the broadcast enter the origin. A failure while
+	 * publishing (a truncated file) arrives as a failed state, and the broadcast leaves the origin
+	 * at once, so a retry at the same path works.
+	 */
+	async start(request: { originId: string; path: string; file: string; loop?: boolean }): Promise<FilePublishInfo> {
+		// Fail fast on an unknown origin, before touching the file.
+		this.#deps.origins.get(request.originId);
+		// Open before announcing: a broadcast announced for a file that then fails to open was an
+		// empty ghost on every relay, holding the path against retries (issue 14).
+		const media = await openMediaFile(request.file);
 		const producer = new Moq.Broadcast.Producer();
 		const broadcast = new LocalBroadcast(request.path, producer);
-		this.#deps.origins.addBroadcast(request.originId, broadcast);
+		try {
+			this.#deps.origins.addBroadcast(request.originId, broadcast);
+		} catch (err) {
+			media.close();
+			producer.close();
+			throw err;
+		}
 		const info: FilePublishInfo = {
 			id: randomUUID(),
 			originId: request.originId,
@@ -53,8 +70,10 @@ export class FilePublishManager {
 		};
 		const stop = new AbortController();
 		let lastEmit = 0;
+		let failed = false;
 		const done = publishFile({
 			file: request.file,
+			media,
 			broadcast: producer,
 			loop: request.loop,
 			signal: stop.signal,
@@ -69,14 +88,21 @@ export class FilePublishManager {
 			(err: unknown) => {
 				const error = StudioError.from(err).toInfo();
 				this.#deps.log.error(`publishing ${request.file} failed: ${error.message}`);
+				failed = true;
+				// The tracks ended with the error, so there is no tail to drain: take the broadcast
+				// out at once rather than leave it announced while the drain waits (issue 14).
+				this.#deps.origins.removeBroadcast(request.originId, broadcast);
 				update({ state: "failed", error });
 			},
 		).finally(async () => {
 			// publishFile closed the tracks: let their tails reach the relays before the broadcast
 			// ends, or the unannounce overtakes the last groups (see sessions/drain.ts).
 			const sessions = this.#deps.sessions;
-			if (sessions) await drainOrigin(sessions, request.originId, request.path);
-			producer.close();
+			try {
+				if (sessions && !failed) await drainOrigin(sessions, request.originId, request.path);
+			} finally {
+				producer.close();
+			}
 		});
 		this.#entries.set(info.id, { info, stop, done });
 		this.#deps.events.emit("publishing.progress", { ...info });

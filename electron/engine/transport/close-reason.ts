@@ -55,3 +55,30 @@ export function onlyPeerLeft(args: readonly unknown[]): boolean {
 	const errors = args.filter((a): a is Error => a instanceof Error);
 	return errors.length > 0 && errors.every((e) => classifyClose(e).left);
 }
+
+// @moq/net's wording when serving a subscription or a fetch ends by an error (lite/publisher.js,
+// ietf/publisher.js): "publish error: broadcast=<b> track=<t> error=<reason>", where the reason of
+// a stream the peer reset is its RemoteError message, "remote error: <code>".
+const SERVE_ENDED_BY_PEER = /^(?:publish|fetch) error: .* error=remote error: (\d+)$/;
+
+/**
+ * The stream reset code of a subscriber that cancelled: 0 is what a transport sends for a stream
+ * dropped or aborted with no code of its own (`@moq/net` RemoteError), i.e. an unsubscribe.
+ */
+export const SUBSCRIBER_CANCELLED_CODE = 0;
+
+/**
+ * True when a library's console arguments report only that a subscriber stopped reading what we
+ * served: the line `@moq/net` prints as `publish error: … error=remote error: 0` on every ordinary
+ * unsubscribe (issue 14), or a RemoteError with code 0. Any other reason (a track that failed, a
+ * non-zero reset code, a protocol fault) is not, so real errors keep their warning.
+ */
+export function onlySubscriberCancelled(args: readonly unknown[]): boolean {
+	if (args.length !== 1) return false;
+	const [only] = args;
+	if (typeof only === "string") {
+		const match = SERVE_ENDED_BY_PEER.exec(only);
+		return match !== null && Number(match[1]) === SUBSCRIBER_CANCELLED_CODE;
+	}
+	return only instanceof Error && only.name === "RemoteError" && "code" in only && only.code === SUBSCRIBER_CANCELLED_CODE;
+}

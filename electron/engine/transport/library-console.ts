@@ -5,11 +5,12 @@
  * `console.debug/warn` (e.g. `"<url> negotiated ALPN"`), and the URL carries the relay token as
  * `?jwt=`. In Node `console.debug` also goes to stdout, which would corrupt `--json` output.
  * Hosts call this once so those lines become redacted log entries instead. A connection that
- * ended because its peer left is logged at info, not error (transport/close-reason.ts).
+ * ended because its peer left is logged at info, not error, and a subscriber that unsubscribed
+ * at debug, not warn (transport/close-reason.ts).
  */
 import { format } from "node:util";
 import type { Log } from "../log/logger";
-import { onlyPeerLeft } from "./close-reason";
+import { onlyPeerLeft, onlySubscriberCancelled } from "./close-reason";
 
 let installed: (() => void) | undefined;
 
@@ -20,7 +21,9 @@ export function captureLibraryConsole(log: Log): () => void {
 	console.debug = (...args: unknown[]) => log.trace(format(...args));
 	console.log = (...args: unknown[]) => log.debug(format(...args));
 	console.info = (...args: unknown[]) => log.debug(format(...args));
-	console.warn = (...args: unknown[]) => log.warn(format(...args));
+	// `@moq/net` warns "publish error: … error=remote error: 0" each time a subscriber simply
+	// unsubscribes (close-reason.ts): routine, and as frequent as viewers come and go, so debug.
+	console.warn = (...args: unknown[]) => (onlySubscriberCancelled(args) ? log.debug(format(...args)) : log.warn(format(...args)));
 	// `@moq/net` prints every connection end as an error, a peer that simply left included
 	// (close-reason.ts); those lines would raise the UI's error badge on each clean CLI exit.
 	console.error = (...args: unknown[]) => (onlyPeerLeft(args) ? log.info(format(...args)) : log.error(format(...args)));
