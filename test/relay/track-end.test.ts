@@ -11,6 +11,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { HangBroadcastPublisher, publishFile } from "../../electron/engine/publish";
 import { recordBroadcast, type TrackState } from "../../electron/engine/record";
 import type { RelayHandle } from "../../electron/engine/relay";
+import { UNANNOUNCE_DRAIN_MAX_MS } from "../../electron/engine/relay/relay-track";
 import { type MoqConnection, openMoqConnection } from "../../electron/engine/transport/connect";
 import { makeH264Mp4, probeStreams, tempDir } from "../media/media-helpers";
 import { startTestRelay } from "../helpers/relay";
@@ -179,4 +180,50 @@ it(`a recorder and a subscriber through the relay get every packet of a file pub
 		}
 	}
 	expect(failures).toEqual([]);
+});
+
+it("a publisher re-announcing while an unannounced route finishes takes it over: the subscriber's track lives on", { timeout: 60_000 }, async () => {
+	const path = "takeover/during-finish";
+	const [pubA, pubB, sub] = await Promise.all([open(relay.url), open(relay.url), open(relay.url)]);
+	const timers: ReturnType<typeof setInterval>[] = [];
+	const publish = (conn: MoqConnection, tag: string) => {
+		const producer = new Moq.Broadcast.Producer();
+		const track = producer.createTrack("t");
+		conn.established.publish(Moq.Path.from(path), producer);
+		let n = 0;
+		timers.push(
+			setInterval(() => {
+				const g = track.appendGroup();
+				g.writeFrame({ payload: new TextEncoder().encode(`${tag}${n++}`), timestamp: Moq.Time.Timestamp.now() });
+				g.close();
+			}, 20),
+		);
+		return producer;
+	};
+	try {
+		const a = publish(pubA, "A");
+		const track = sub.established.consume(Moq.Path.from(path)).subscribe("t", {});
+		const next = async (): Promise<string | undefined> => {
+			const group = await track.recvGroup();
+			const frame = await group?.readFrame();
+			return frame ? new TextDecoder().decode(frame.payload) : undefined;
+		};
+		expect(await next()).toMatch(/^A\d+$/);
+		// A unannounces (its track stays open and keeps writing, as in topology.test.ts), so the
+		// relay starts finishing the route; B announces the same path while it does.
+		a.close();
+		await new Promise((resolve) => setTimeout(resolve, UNANNOUNCE_DRAIN_MAX_MS / 4));
+		publish(pubB, "B");
+		// Past the unannounce drain's cap, the same subscription still delivers, and from B.
+		const until = Date.now() + 2 * UNANNOUNCE_DRAIN_MAX_MS;
+		let last: string | undefined;
+		while (Date.now() < until) {
+			last = await next();
+			expect(last, "the subscriber's track ended despite the takeover").toBeDefined();
+		}
+		expect(last).toMatch(/^B\d+$/);
+	} finally {
+		for (const t of timers) clearInterval(t);
+		for (const c of [pubA, pubB, sub]) c.close();
+	}
 });

@@ -176,9 +176,10 @@ export class GoLiveManager {
 		return [...this.#live.keys()].map((id) => this.info(id));
 	}
 
-	/** Stops everything, each as {@link stop} does; resolves when all have ended. */
+	/** Stops everything, each as {@link stop} does; resolves when all have ended, tails already draining included. */
 	async stopAll(): Promise<void> {
-		await Promise.all([...this.#live.keys()].map((id) => this.#end(id, "stopped")));
+		const draining = [...this.#draining].map((live) => live.stop());
+		await Promise.all([...[...this.#live.keys()].map((id) => this.#end(id, "stopped")), ...draining]);
 	}
 
 	#info(live: LiveBroadcast): LiveBroadcastInfo {

@@ -235,7 +235,7 @@ export const RECORD_LATENCY_MAX_MS = 120_000;
 const RESUBSCRIBE_MIN_MS = 250;
 const RESUBSCRIBE_MAX_MS = 5000;
 /** Out-of-order groups remembered above the contiguous watermark before the lowest hole is given up. */
-const MAX_GROUPS_ABOVE = 64;
+const MAX_GROUPS_ABOVE = 1500; // as many as audio may hold above a hole (AUDIO_HOLD_MAX_GROUPS)
 
 /**
  * Audio rides one group per frame, each on its own stream, so groups overtake each other: a burst

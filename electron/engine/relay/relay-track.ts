@@ -92,7 +92,8 @@ export class RelayTrack {
 	#upstream: Moq.Track.Subscriber | undefined;
 	#closed = false;
 	// Set by finish(): the route is ending, so any upstream end ends the track (no takeover wait).
-	#finishing = false;
+	/** The running {@link finish}'s token; a takeover ({@link attach}) clears it and the finish stands down. */
+	#finishing: object | undefined;
 	// Forwards (upstream group -> shared producer) still copying frames; a track ends after them.
 	readonly #forwarding = new Set<Promise<void>>();
 	// When a group or frame last arrived from upstream (performance.now()).
@@ -230,6 +231,10 @@ export class RelayTrack {
 	/** Feeds the shared producer from a new upstream generation (a publisher took the route over). */
 	attach(up: Upstream): void {
 		if (this.#closed || this.#producer === undefined) return;
+		if (this.#finishing) {
+			this.#finishing = undefined;
+			this.#change.notify();
+		}
 		const sub = up.broadcast.subscribe(this.name, {});
 		this.#pump(up, sub);
 	}
@@ -267,10 +272,12 @@ export class RelayTrack {
 			this.close();
 			return;
 		}
-		this.#finishing = true;
+		const token = {};
+		this.#finishing = token;
 		const deadline = performance.now() + UNANNOUNCE_DRAIN_MAX_MS;
 		for (;;) {
-			if (this.#closed) return;
+			// Closed meanwhile, or a publisher took the route over: the track lives on.
+			if (this.#closed || this.#finishing !== token) return;
 			const now = performance.now();
 			if (now >= deadline) break;
 			const quiet = now - this.#lastArrival;

@@ -17,22 +17,48 @@ export const SERVED_DRAIN_TIMEOUT_MS = 6000;
 const POLL_MS = 20;
 
 /**
- * What `sessions` still owe the network for the broadcast at `path`: the subscriptions to it
- * still being served (a served track stays one until the peer has read its end, see
- * `origins/forward.ts`) plus the bytes queued on each session's socket. 0 means drained. An
- * unknown or disconnected session owes nothing: nothing more can leave through it.
+ * Subscriptions to the broadcast at `path` that `sessions` still serve (a served track stays one
+ * until the peer has read its end, see `origins/forward.ts`). An unknown or disconnected session
+ * serves nothing: nothing more can leave through it.
  */
-export function servedBacklog(sessions: SessionManager, sessionIds: Iterable<string>, path: string): number {
+export function servedSubscriptions(sessions: SessionManager, sessionIds: Iterable<string>, path: string): number {
 	let pending = 0;
 	for (const id of sessionIds) {
-		let stats: SessionStats;
-		try {
-			stats = sessions.stats(id);
-		} catch {
-			continue; // removed meanwhile
-		}
-		const served = stats.broadcasts.find((b) => b.direction === "publish" && b.path === path);
-		pending += (served?.subscribers ?? 0) + stats.queuedBytes;
+		const stats = statsOf(sessions, id);
+		pending += stats?.broadcasts.find((b) => b.direction === "publish" && b.path === path)?.subscribers ?? 0;
+	}
+	return pending;
+}
+
+function statsOf(sessions: SessionManager, id: string): SessionStats | undefined {
+	try {
+		return sessions.stats(id);
+	} catch {
+		return undefined; // removed meanwhile
+	}
+}
+
+/** Bytes handed to each session's socket so far, for {@link unsentSince}. */
+function handedOut(sessions: SessionManager, sessionIds: Iterable<string>): Map<string, number> {
+	const marks = new Map<string, number>();
+	for (const id of sessionIds) {
+		const stats = statsOf(sessions, id);
+		if (stats) marks.set(id, stats.bytesOut);
+	}
+	return marks;
+}
+
+/**
+ * Bytes handed to the sockets before `marks` was taken that have not left them yet: a socket
+ * is a queue, so once what it sent (`bytesOut - queuedBytes`) reaches the mark, everything
+ * handed before the mark is gone. Other broadcasts' later traffic on the same connection does
+ * not count, so one busy broadcast cannot hold another's drain to its timeout.
+ */
+function unsentSince(sessions: SessionManager, marks: Map<string, number>): number {
+	let pending = 0;
+	for (const [id, mark] of marks) {
+		const stats = statsOf(sessions, id);
+		if (stats) pending += Math.max(0, mark - (stats.bytesOut - stats.queuedBytes));
 	}
 	return pending;
 }
@@ -62,9 +88,16 @@ export async function drained(pending: () => number, timeoutMs: number, signal?:
 	}
 }
 
-/** Waits until no session in `sessionIds` owes anything for `path` (see {@link servedBacklog}); true when drained in time. */
-export function drainServed(sessions: SessionManager, sessionIds: () => Iterable<string>, path: string, timeoutMs = SERVED_DRAIN_TIMEOUT_MS, signal?: AbortSignal): Promise<boolean> {
-	return drained(() => servedBacklog(sessions, sessionIds(), path), timeoutMs, signal);
+/**
+ * Waits until the broadcast at `path` owes `sessionIds` nothing: every subscription to it has
+ * finished (its tail was handed to the socket), then every byte handed to those sockets up to
+ * that moment has left them. True when drained within `timeoutMs` in all.
+ */
+export async function drainServed(sessions: SessionManager, sessionIds: () => Iterable<string>, path: string, timeoutMs = SERVED_DRAIN_TIMEOUT_MS, signal?: AbortSignal): Promise<boolean> {
+	const deadline = Date.now() + timeoutMs;
+	if (!(await drained(() => servedSubscriptions(sessions, sessionIds(), path), timeoutMs, signal))) return false;
+	const marks = handedOut(sessions, sessionIds());
+	return drained(() => unsentSince(sessions, marks), Math.max(0, deadline - Date.now()), signal);
 }
 
 /**

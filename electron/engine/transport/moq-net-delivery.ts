@@ -31,17 +31,17 @@
  *    warn with its broadcast and track, which `runSubscribe` (the only caller that serves groups)
  *    carries down through an `AsyncLocalStorage`.
  *
- * All but the `requested` hook are guarded by version: another `@moq/net` keeps its own behaviour
- * ({@link moqNetDeliveryWorkarounds} says what is active).
+ * Every hook is guarded by version: another `@moq/net` keeps its own behaviour
+ * ({@link moqNetDeliveryWorkarounds} says what is active; moq-net-workarounds.ts warns when one is off).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as Moq from "@moq/net";
 // The leak-free race and tryOpen must be in place first: this wraps whatever tryOpen is installed.
 import { ChangeSignal } from "../change-signal";
 import { race } from "./moq-net-leaks";
+import { patchedMoqNetRoot } from "./moq-net-version";
 
 /** The longest a track's end waits for the groups the publisher announced in SUBSCRIBE_END. */
 export const TRACK_END_DRAIN_MAX_MS = 10_000;
@@ -141,7 +141,7 @@ function installTrackEndDrain(): boolean {
 	const requested = proto.requested;
 	proto.requested = async function (this: Moq.Broadcast.Consumer): Promise<Moq.Track.Request | undefined> {
 		const request = await requested.call(this);
-		if (request) {
+		if (request && typeof request.accept === "function") {
 			const accept = request.accept.bind(request);
 			request.accept = (info?: Partial<Moq.Track.Info>) => {
 				const producer = accept(info);
@@ -252,19 +252,6 @@ interface PublisherClass {
 	prototype: { runSubscribe(msg: { broadcast: unknown; track: unknown; startGroup?: unknown }, stream: unknown): Promise<void> };
 }
 
-/** The directory of the `@moq/net` 0.3.4 this process loads, or undefined for another version. */
-function libraryRoot(): string | undefined {
-	let root: string;
-	try {
-		root = dirname(createRequire(import.meta.url).resolve("@moq/net"));
-	} catch {
-		return undefined;
-	}
-	const { version } = createRequire(join(root, "package.json"))("./package.json") as { version: string };
-	// Only the version whose internals were read; another keeps its own behaviour.
-	return version === "0.3.4" ? root : undefined;
-}
-
 async function installSlotDropLog(root: string): Promise<boolean> {
 	const [{ Writer }, { Publisher }] = (await Promise.all([
 		import(pathToFileURL(join(root, "stream.js")).href),
@@ -337,13 +324,15 @@ function installStartFloor(): boolean {
 	return true;
 }
 
-const root = libraryRoot();
+const root = patchedMoqNetRoot();
+const slotDrops = root !== undefined && (await installSlotDropLog(root).catch(() => false));
 
 /**
- * Which workarounds are active in this process: `trackClose` (a clean close waits for open
- * groups) always after import; `trackEnd` (SUBSCRIBE_END waits for its groups) and `slotDrops`
- * and `startFloor` (an explicit start group stays the floor; it needs the serving context that
- * `slotDrops` installs) only for `@moq/net` 0.3.4. Top-level await: every importer runs after they are installed.
+ * Which workarounds are active in this process, each only on the patched `@moq/net` version
+ * (moq-net-version.ts): `trackClose` (a clean close waits for open groups), `trackEnd`
+ * (SUBSCRIBE_END waits for its groups), `slotDrops` (a dropped group is counted and logged) and
+ * `startFloor` (an explicit start group stays the floor; it needs the serving context that
+ * `slotDrops` installs). Top-level await: every importer runs after they are installed.
  */
 export const moqNetDeliveryWorkarounds: {
 	readonly trackClose: boolean;
@@ -351,8 +340,8 @@ export const moqNetDeliveryWorkarounds: {
 	readonly slotDrops: boolean;
 	readonly startFloor: boolean;
 } = {
-	trackClose: installTrackEndDrain(),
+	trackClose: root !== undefined && installTrackEndDrain(),
 	trackEnd: root !== undefined && (await installEndWait(root).catch(() => false)),
-	slotDrops: root !== undefined && (await installSlotDropLog(root).catch(() => false)),
-	startFloor: root !== undefined && installStartFloor(),
+	slotDrops,
+	startFloor: slotDrops && installStartFloor(),
 };

@@ -2,7 +2,10 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import * as Moq from "@moq/net";
 import { describe, expect, it } from "vitest";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { moqNetWorkarounds, race } from "./moq-net-leaks";
+import { patchedMoqNetRoot } from "./moq-net-version";
 
 // A full GC on demand without --expose-gc on the vitest worker.
 setFlagsFromString("--expose-gc");
@@ -70,7 +73,21 @@ describe("leak-free race", () => {
 		expect(await Sub.race([Sub.resolve(3)])).toBe(3);
 	});
 
-	it("patches @moq/net's Writer.tryOpen in the library's own module instance", () => {
+	it("rejects a non-iterable with a TypeError, as the native race does (never a race that hangs)", async () => {
+		for (const bad of [5, {}, { length: 1, 0: Promise.resolve(1) }, null, undefined]) {
+			await expect(Promise.race(bad as unknown as Iterable<unknown>)).rejects.toBeInstanceOf(TypeError);
+			await expect(race(bad as unknown as Iterable<unknown>)).rejects.toBeInstanceOf(TypeError);
+		}
+		// A string is iterable: its characters race as plain values.
+		expect(await race("ab")).toBe("a");
+	});
+
+	it("patches @moq/net's Writer.tryOpen in the library's own module instance", async () => {
 		expect(moqNetWorkarounds.tryOpen).toBe(true);
+		// The instance the library itself imports (same file URL), not a copy.
+		const root = patchedMoqNetRoot();
+		expect(root).toBeDefined();
+		const { Writer } = (await import(pathToFileURL(join(root!, "stream.js")).href)) as { Writer: { tryOpen: { toString(): string } } };
+		expect(Writer.tryOpen.toString()).toContain("race([options.cancel, opened])");
 	});
 });

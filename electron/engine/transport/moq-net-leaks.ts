@@ -26,14 +26,14 @@
  * Both are guarded: a different `@moq/net` version keeps its own `tryOpen`, and the soak test
  * (test/media/long-show.test.ts) tells when a workaround is missing.
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { patchedMoqNetRoot } from "./moq-net-version";
 
 /** A contender's state as seen by every race that includes it. */
 interface Entry {
 	state: "pending" | "fulfilled" | "rejected";
-	/** Races still waiting on this contender; dropped when empty so a settled race keeps nothing. */
+	/** Races still waiting on this contender; a race that settles removes itself, so it keeps nothing. */
 	waiters: Set<Waiter> | undefined;
 }
 
@@ -85,7 +85,12 @@ export function race<T>(values: Iterable<T | PromiseLike<T>>): Promise<Awaited<T
 export function race(values: Iterable<unknown>): Promise<unknown> {
 	let list: unknown[];
 	try {
-		list = Array.from(values);
+		// As the native race: only an iterable is accepted (Array.from would take array-likes and
+		// numbers, and a race over nothing never settles).
+		if (typeof (values as Partial<Iterable<unknown>> | null | undefined)?.[Symbol.iterator] !== "function") {
+			throw new TypeError(`${typeof values} is not iterable (cannot read property Symbol(Symbol.iterator))`);
+		}
+		list = [...values];
 	} catch (err) {
 		return Promise.reject(err);
 	}
@@ -155,17 +160,10 @@ class Opened {
 }
 
 async function installTryOpen(): Promise<boolean> {
-	let root: string;
-	try {
-		root = dirname(createRequire(import.meta.url).resolve("@moq/net"));
-	} catch {
-		return false;
-	}
-	const require = createRequire(join(root, "package.json"));
-	const { version } = require("./package.json") as { version: string };
-	// Only the version whose tryOpen was read; a newer one keeps its own (the soak test will say
-	// whether it still leaks).
-	if (version !== "0.3.4") return false;
+	// Only the version whose tryOpen was read; another keeps its own (the soak test says whether
+	// it still leaks, and moq-net-workarounds.ts warns that the workaround is off).
+	const root = patchedMoqNetRoot();
+	if (root === undefined) return false;
 	// The same module instance the library uses (same file URL), reached past its `exports` map.
 	const streamUrl = pathToFileURL(join(root, "stream.js")).href;
 	const timeoutUrl = pathToFileURL(join(root, "util", "timeout.js")).href;

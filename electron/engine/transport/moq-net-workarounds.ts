@@ -6,6 +6,21 @@
  *   promises retained every group ever served (issue 18's unbounded memory);
  * - `moq-net-delivery.ts`: a track's end overtaking its last groups, a subscription's start
  *   pinned to the first group served, and silent "no stream slot" drops.
+ * They install only on the exact version they were written against (moq-net-version.ts); on any
+ * other, this warns once on stderr, because the leak and the cut tails would silently return.
  */
-import "./moq-net-leaks";
-import "./moq-net-delivery";
+import { moqNetDeliveryWorkarounds } from "./moq-net-delivery";
+import { moqNetWorkarounds } from "./moq-net-leaks";
+import { moqNetVersion, PATCHED_MOQ_NET_VERSION } from "./moq-net-version";
+
+/** Every workaround and whether it is active in this process. */
+export const activeMoqNetWorkarounds: Readonly<Record<string, boolean>> = { ...moqNetWorkarounds, ...moqNetDeliveryWorkarounds };
+
+const inactive = Object.entries(activeMoqNetWorkarounds)
+	.filter(([, on]) => !on)
+	.map(([name]) => name);
+if (inactive.length > 0) {
+	console.warn(
+		`moq-studio: @moq/net ${moqNetVersion() ?? "(not found)"} is not ${PATCHED_MOQ_NET_VERSION}: workarounds off (${inactive.join(", ")}); long shows may leak memory and cut track ends`,
+	);
+}

@@ -117,6 +117,7 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 		for (const w of workers.values()) w.terminate();
 		stream.getTracks().forEach((t) => t.stop());
 	};
+	let started: string | undefined;
 	try {
 		const videoTrack = stream.getVideoTracks()[0];
 		const audioTrack = stream.getAudioTracks()[0];
@@ -166,6 +167,7 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 					: undefined,
 		});
 
+		started = info.id;
 		const session: LiveSession = {
 			stream,
 			info,
@@ -181,21 +183,8 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 				setTimeout(cleanup, 500);
 			},
 		};
-		for (const channel of info.channels) {
-			const worker = workers.get(channel.kind);
-			if (!worker) continue;
-			const target = await mediaTarget(channel.channel);
-			// A MessagePort can reach the worker only in the transfer list (a copy throws DataCloneError).
-			worker.postMessage({ type: "attach", target } satisfies ToWorker, targetTransfer(target));
-			worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
-				if (ev.data.type === "stats") {
-					const { type: _t, ...stats } = ev.data;
-					session.encoders.set(channel.kind, stats);
-					session.onStats?.();
-				} else if (ev.data.type === "error") session.onError?.(ev.data.message);
-			});
-		}
-		// The engine adapts the target to the destinations' bandwidth; the encoder follows.
+		// Subscribed before the channels attach, so an end while they do is not missed. The engine
+		// adapts the target to the destinations' bandwidth; the encoder follows.
 		const stopEvents = api.on("golive.stats", (update) => {
 			if (update.id !== info.id) return;
 			session.info = update;
@@ -210,8 +199,24 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			if (target) workers.get("video")?.postMessage({ type: "bitrate", bitrate: target } satisfies ToWorker);
 			session.onStats?.();
 		});
+		for (const channel of info.channels) {
+			const worker = workers.get(channel.kind);
+			if (!worker) continue;
+			const target = await mediaTarget(channel.channel);
+			// A MessagePort can reach the worker only in the transfer list (a copy throws DataCloneError).
+			worker.postMessage({ type: "attach", target } satisfies ToWorker, targetTransfer(target));
+			worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
+				if (ev.data.type === "stats") {
+					const { type: _t, ...stats } = ev.data;
+					session.encoders.set(channel.kind, stats);
+					session.onStats?.();
+				} else if (ev.data.type === "error") session.onError?.(ev.data.message);
+			});
+		}
 		return session;
 	} catch (err) {
+		// Started but failed to attach: end it here, or it would hold the path until the page goes.
+		if (started) void api.invoke("golive.stop", { id: started }).catch(() => {});
 		cleanup();
 		throw err;
 	}
