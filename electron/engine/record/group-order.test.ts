@@ -42,6 +42,18 @@ describe("GroupOrder", () => {
 		expect(r.holes).toBe(1);
 	});
 
+	it("a group known not to come above the lowest hole does not make the writing wait once it gets there", () => {
+		const o = order();
+		o.push(0, ["a"], 1, 0);
+		o.push(3, ["d"], 1, 0);
+		// 2 was reset while 1 is still on its way: nothing to release yet.
+		expect(sequences(o.skip(2))).toEqual([]);
+		const r = o.push(1, ["b"], 1, 10);
+		expect(sequences(r)).toEqual([1, 3]);
+		expect(r.holes).toBe(1);
+		expect(o.deadline()).toBeUndefined();
+	});
+
 	it("keeps memory bounded: past maxGroups or maxBytes the lowest hole is given up", () => {
 		const byCount = order({ maxGroups: 3 });
 		byCount.expect(0);

@@ -59,6 +59,8 @@ interface Held<T> {
 export class GroupOrder<T> {
 	readonly #opts: GroupOrderOptions;
 	readonly #held = new Map<number, Held<T>>();
+	/** Sequences above the write position known not to come (reset streams), passed over when reached. */
+	readonly #skipped = new Set<number>();
 	#bytes = 0;
 	/** The next sequence to release; undefined until the first group or {@link expect}. */
 	#next: number | undefined;
@@ -91,6 +93,7 @@ export class GroupOrder<T> {
 			return out;
 		}
 		if (this.#held.has(sequence)) return out; // a duplicate of one already waiting
+		this.#skipped.delete(sequence); // given up early, yet here after all (another subscription)
 		this.#held.set(sequence, { frames, bytes, at: now });
 		this.#bytes += bytes;
 		this.#releaseContiguous(out);
@@ -101,9 +104,9 @@ export class GroupOrder<T> {
 	/** `sequence` will not come (its stream was reset, or it is known skipped): stop waiting for it. */
 	skip(sequence: number): Release<T> {
 		const out: Release<T> = { ready: [], late: [], holes: 0 };
-		if (this.#next === undefined || sequence !== this.#next) return out; // only the lowest hole blocks
-		this.#next++;
-		out.holes++;
+		if (this.#next === undefined || sequence < this.#next || this.#held.has(sequence)) return out;
+		// Remembered even above the lowest hole: when the writing reaches it, it does not wait.
+		this.#skipped.add(sequence);
 		this.#releaseContiguous(out);
 		return out;
 	}
@@ -137,6 +140,8 @@ export class GroupOrder<T> {
 		const lowest = Math.min(...this.#held.keys());
 		// An unknown start is no hole: nothing was ever expected below the lowest arrival.
 		out.holes += lowest - (this.#next ?? lowest);
+		// Known-skipped sequences below are among the holes just counted.
+		for (const sequence of this.#skipped) if (sequence < lowest) this.#skipped.delete(sequence);
 		this.#next = lowest;
 		this.#releaseContiguous(out);
 	}
@@ -145,6 +150,11 @@ export class GroupOrder<T> {
 		for (;;) {
 			const next = this.#next;
 			if (next === undefined) return;
+			if (this.#skipped.delete(next)) {
+				out.holes++;
+				this.#next = next + 1;
+				continue;
+			}
 			const h = this.#held.get(next);
 			if (!h) return;
 			this.#held.delete(next);
