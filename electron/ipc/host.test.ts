@@ -3,6 +3,7 @@ import { IpcChannel } from "../../shared/api";
 import { encodeMediaFrame, type LiveBroadcastInfo } from "../../shared/media";
 import { ErrorCode } from "../../shared/errors";
 import { ORPHAN_GRACE_MS } from "../engine/golive/manager";
+import { SERVED_DRAIN_TIMEOUT_MS } from "../engine/sessions/drain";
 import { Studio } from "../engine/studio";
 import { registerIpcHost, trustPage, type IpcEventLike, type IpcMainLike, type WebContentsLike } from "./host";
 
@@ -253,6 +254,9 @@ describe("Electron IPC host", () => {
 				port.disconnect();
 				vi.advanceTimersByTime(ORPHAN_GRACE_MS);
 				expect(studio.golive.list()).toEqual([]);
+				// The ended broadcast drains its tail on (fake) timers too: let it finish, or
+				// studio.close() would wait for a timer that never fires.
+				await vi.advanceTimersByTimeAsync(SERVED_DRAIN_TIMEOUT_MS);
 			} finally {
 				vi.useRealTimers();
 			}
