@@ -234,6 +234,8 @@ interface Serving {
 	startGroup: number | undefined;
 	/** Set once the subscription's track subscriber has been given the floor. */
 	floored?: true;
+	/** The floor kept below the library's (see {@link installStartFloor}); SUBSCRIBE_START must not claim more. */
+	floor?: number;
 }
 
 const serving = new AsyncLocalStorage<Serving>();
@@ -303,8 +305,29 @@ async function installSlotDropLog(root: string): Promise<boolean> {
  * the older groups, arriving a moment later, were below the floor and skipped. Here the floor
  * stays at the requested group, or at 0 for a subscription that predates every group. Installed
  * through `Broadcast.Producer#subscribe`, which `runSubscribe` calls synchronously in its context.
+ *
+ * `#runTrack` also announces that first served group as SUBSCRIBE_START ("nothing below this will
+ * be delivered"). Keeping the floor alone made that a false promise: the relay went on to deliver
+ * the older groups, but the subscriber's end wait ({@link installEndWait}) counts only from START,
+ * so the track's end passed as soon as the groups above START were in and every older group still
+ * on the wire (the newest are sent first) was discarded, silently: a burst into a subscription made
+ * before its first group kept ~90 of 401 audio groups. So SUBSCRIBE_START, encoded in the same
+ * serving context, announces the kept floor when it is lower.
  */
-function installStartFloor(): boolean {
+async function installStartFloor(root: string): Promise<boolean> {
+	const { SubscribeStart } = (await import(pathToFileURL(join(root, "lite", "subscribe.js")).href)) as {
+		SubscribeStart: { prototype: { group: number; encode(w: unknown): Promise<unknown> }; announcesStartFloor?: true };
+	};
+	if (typeof SubscribeStart?.prototype?.encode !== "function") return false;
+	if (!SubscribeStart.announcesStartFloor) {
+		const encode = SubscribeStart.prototype.encode;
+		SubscribeStart.prototype.encode = function (w) {
+			const floor = serving.getStore()?.floor;
+			if (floor !== undefined && floor < this.group) this.group = floor;
+			return encode.call(this, w);
+		};
+		SubscribeStart.announcesStartFloor = true;
+	}
 	const proto = Moq.Broadcast.Producer.prototype as Moq.Broadcast.Producer & { keepsStartFloor?: true };
 	if (proto.keepsStartFloor) return true;
 	const subscribe = proto.subscribe;
@@ -315,6 +338,7 @@ function installStartFloor(): boolean {
 			store.floored = true;
 			const floor = store.startGroup ?? (track.latest() === undefined ? 0 : undefined);
 			if (floor === undefined) return track; // a live-edge start: the library's floor is right
+			store.floor = floor;
 			const startAt = track.startAt.bind(track);
 			track.startAt = (sequence: number) => startAt(Math.min(sequence, floor));
 		}
@@ -331,8 +355,9 @@ const slotDrops = root !== undefined && (await installSlotDropLog(root).catch(()
  * Which workarounds are active in this process, each only on the patched `@moq/net` version
  * (moq-net-version.ts): `trackClose` (a clean close waits for open groups), `trackEnd`
  * (SUBSCRIBE_END waits for its groups), `slotDrops` (a dropped group is counted and logged) and
- * `startFloor` (an explicit start group stays the floor; it needs the serving context that
- * `slotDrops` installs). Top-level await: every importer runs after they are installed.
+ * `startFloor` (an explicit start group, or 0 before any group, stays the floor and is what
+ * SUBSCRIBE_START announces; it needs the serving context that `slotDrops` installs).
+ * Top-level await: every importer runs after they are installed.
  */
 export const moqNetDeliveryWorkarounds: {
 	readonly trackClose: boolean;
@@ -343,5 +368,5 @@ export const moqNetDeliveryWorkarounds: {
 	trackClose: root !== undefined && installTrackEndDrain(),
 	trackEnd: root !== undefined && (await installEndWait(root).catch(() => false)),
 	slotDrops,
-	startFloor: slotDrops && installStartFloor(),
+	startFloor: root !== undefined && slotDrops && (await installStartFloor(root).catch(() => false)),
 };
