@@ -208,8 +208,8 @@ interface OutTrack {
 	 * plus `above` (read out of order). `contiguous + 1` is where a new subscription starts.
 	 */
 	groups: { contiguous: number; above: Set<number> } | undefined;
-	/** Audio groups waiting for a lower sequence, per connection (see {@link GroupOrder}). */
-	audioOrder: GroupOrder<Uint8Array> | undefined;
+	/** Groups waiting for a lower sequence, per connection (see {@link GroupOrder}). */
+	order: GroupOrder<Uint8Array> | undefined;
 }
 
 /** One track's subscription loop within one consumer's part. */
@@ -250,8 +250,20 @@ const AUDIO_HOLD_MAX_GROUPS = 1500;
 /** Most audio payload bytes held above a hole (30 s of 510 kb/s Opus, its maximum, is under 2 MiB). */
 const AUDIO_HOLD_MAX_BYTES = 4 * 1024 * 1024;
 
-function newAudioOrder(): GroupOrder<Uint8Array> {
-	return new GroupOrder({ holdMs: AUDIO_HOLE_WAIT_MS, maxGroups: AUDIO_HOLD_MAX_GROUPS, maxBytes: AUDIO_HOLD_MAX_BYTES });
+/**
+ * Video groups (GOPs) overtake each other the same way in a backlog the relay serves newest
+ * first; a GOP that reaches the file after a later one cannot be put before it, so whole GOPs
+ * were dropped. They are ordered like audio: complete GOPs wait for a missing lower one for the
+ * same wall-clock hold, within these bounds (60 s of 30-frame GOPs; a few seconds of 4K).
+ */
+const VIDEO_HOLD_MAX_GROUPS = 60;
+const VIDEO_HOLD_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The group order of a track of `kind` (see {@link GroupOrder}). */
+function newOrder(kind: "video" | "audio"): GroupOrder<Uint8Array> {
+	return kind === "audio"
+		? new GroupOrder({ holdMs: AUDIO_HOLE_WAIT_MS, maxGroups: AUDIO_HOLD_MAX_GROUPS, maxBytes: AUDIO_HOLD_MAX_BYTES })
+		: new GroupOrder({ holdMs: AUDIO_HOLE_WAIT_MS, maxGroups: VIDEO_HOLD_MAX_GROUPS, maxBytes: VIDEO_HOLD_MAX_BYTES });
 }
 
 /** How many recent packets per track are remembered to recognise a replay after a reconnect. */
@@ -578,7 +590,7 @@ export class Recorder {
 			resubscribes: 0,
 			minStepUs: Number.POSITIVE_INFINITY,
 			groups: undefined,
-			audioOrder: undefined,
+			order: undefined,
 		};
 	}
 
@@ -635,13 +647,13 @@ export class Recorder {
 	async #superviseTrack(run: TrackRun, runs: TrackRun[], consumer: Moq.Broadcast.Consumer, stop: AbortSignal): Promise<void> {
 		const out = run.out;
 		out.groups = undefined; // sequences restart with every connection
-		out.audioOrder = out.kind === "audio" ? newAudioOrder() : undefined;
+		out.order = newOrder(out.kind);
 		try {
 			await this.#superviseAttempts(run, runs, consumer, stop);
 		} finally {
 			// Whatever still waits for a hole is written now: this connection brings nothing more.
-			const order = out.audioOrder;
-			out.audioOrder = undefined;
+			const order = out.order;
+			out.order = undefined;
 			if (order && !this.#fatal && !out.ended) await this.#writeReleased(out, order.drain());
 		}
 	}
@@ -795,17 +807,17 @@ export class Recorder {
 		startGroup: number | undefined,
 		counts: { groups: number; first: number | undefined },
 	): Promise<void> {
-		// Audio: one group per frame, written in group-sequence order (see AUDIO_HOLE_WAIT_MS). A
+		// Groups are written in group-sequence order (see AUDIO_HOLE_WAIT_MS, newOrder). A
 		// resubscription from `startGroup` continues where this connection's writing stands.
-		let order = out.audioOrder;
-		if (order && startGroup === undefined && order.next !== undefined) {
+		let order = (out.order ??= newOrder(out.kind));
+		if (startGroup === undefined && order.next !== undefined) {
 			// Subscribed at the latest group (first time, or the relay made the track anew and its
 			// numbering may restart): nothing ties these sequences to what was written. Write what
 			// waited and order this subscription's groups afresh.
 			await this.#writeReleased(out, order.drain());
-			order = out.audioOrder = newAudioOrder();
+			order = out.order = newOrder(out.kind);
 		}
-		if (order && startGroup !== undefined) order.expect(startGroup);
+		if (startGroup !== undefined) order.expect(startGroup);
 		const cut = () => stop.aborted || stalled.aborted;
 		// The receive in progress: kept across wake-ups for a hole's deadline, so no group is lost
 		// to a race that the timer won.
@@ -814,18 +826,18 @@ export class Recorder {
 			for (;;) {
 				if (cut() || out.ended) return;
 				pending ??= sub.recvGroup().then((group) => ({ group }));
-				const deadline = order?.deadline();
+				const deadline = order.deadline();
 				const received = deadline === undefined ? await pending : await this.#until(pending, deadline);
 				if (!received) {
 					// A hole stayed open past its deadline: write what waited behind it.
-					if (order) await this.#writeReleased(out, order.expire(Date.now()));
+					await this.#writeReleased(out, order.expire(Date.now()));
 					continue;
 				}
 				pending = undefined;
 				const group = received.group;
 				if (!group) {
 					// The track ended cleanly: what still waits for a hole will not get it here.
-					if (order && !cut()) await this.#writeReleased(out, order.drain());
+					if (!cut()) await this.#writeReleased(out, order.drain());
 					return;
 				}
 				if (cut()) {
@@ -839,10 +851,9 @@ export class Recorder {
 					out.skippedGroups += skipped;
 					this.#setState(out, "recording", skipped > 0 ? `resumed at group ${group.sequence}; groups ${startGroup}-${group.sequence - 1} were no longer held` : `receiving from group ${group.sequence}`, group.sequence);
 				}
-				// Video: one group is one GOP, so the first frame is the keyframe. A group whose keyframe
-				// does not move the track forward (a reconnect replaying what is already written, or an
-				// out-of-order straggler) is skipped whole: splicing into it would not decode.
-				const state = { index: 0, skip: false, resume: false, floorUs: out.lastOutUs };
+				// Held until the group is complete and its turn comes (#writeReleased writes it: for
+				// video one group is one GOP, skipped whole when its keyframe does not move the track
+				// forward, since splicing into it would not decode).
 				const frames: Uint8Array[] = [];
 				let bytes = 0;
 				let complete = false;
@@ -865,26 +876,17 @@ export class Recorder {
 							complete = !cut();
 							break;
 						}
-						if (order) {
-							// Held until the group is complete and its turn comes.
-							frames.push(frame.payload);
-							bytes += frame.payload.byteLength;
-							out.lastArrival = Date.now();
-						} else {
-							const key = state.index === 0;
-							state.index++;
-							await this.#write(out, frame.payload, key, state);
-						}
+						frames.push(frame.payload);
+						bytes += frame.payload.byteLength;
+						out.lastArrival = Date.now();
 						if (stop.aborted || out.ended) return;
 					}
 				} finally {
 					group.close();
 				}
-				if (order) {
-					// A reset group is over: its frames that arrived are all it will ever have.
-					if (complete || (reset && frames.length > 0)) await this.#writeReleased(out, order.push(group.sequence, frames, bytes, Date.now()));
-					else if (reset) await this.#writeReleased(out, order.skip(group.sequence));
-				}
+				// A reset group is over: its frames that arrived are all it will ever have.
+				if (complete || (reset && frames.length > 0)) await this.#writeReleased(out, order.push(group.sequence, frames, bytes, Date.now()));
+				else if (reset) await this.#writeReleased(out, order.skip(group.sequence));
 				if (complete) this.#groupRead(out, group.sequence);
 			}
 		} finally {
@@ -913,11 +915,14 @@ export class Recorder {
 	 */
 	async #writeReleased(out: OutTrack, release: Release<Uint8Array>): Promise<void> {
 		if (release.holes > 0) this.#opts.log?.debug(`track ${out.name}: gave up ${release.holes} group(s) that never arrived`);
-		const state = { skip: false, resume: false, floorUs: 0 };
+		// Audio frames are each a random access point; a video group is one GOP, whose first
+		// frame is its keyframe and whose keyframe must move the track forward (see #write).
+		const audio = { skip: false, resume: false, floorUs: 0 };
 		for (const g of [...release.late, ...release.ready]) {
-			for (const bytes of g.frames) {
+			const state = out.kind === "video" ? { skip: false, resume: false, floorUs: out.lastOutUs } : audio;
+			for (const [i, bytes] of g.frames.entries()) {
 				if (this.#fatal || out.ended) return;
-				await this.#write(out, bytes, true, state);
+				await this.#write(out, bytes, out.kind === "audio" || i === 0, state);
 			}
 		}
 	}
