@@ -8,6 +8,7 @@ import { StudioError } from "../../../shared/errors";
 import type { Log } from "../log/logger";
 import { audioTrackName, videoTrackName } from "../hang";
 import { openMediaFile, type MediaFile, type SourcePacket } from "./file-source";
+import { sleep } from "../sleep";
 import { HangBroadcastPublisher, type MediaTrackWriter, type TrackStats } from "./hang-publisher";
 
 /** Options for {@link publishFile}. */
@@ -182,14 +183,3 @@ function paceOf(lane: Lane): number {
 	return Math.max(lane.paceUs, lane.next?.timestampUs ?? Number.POSITIVE_INFINITY);
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-	return new Promise((resolve) => {
-		const timer = setTimeout(done, ms);
-		function done() {
-			clearTimeout(timer);
-			signal?.removeEventListener("abort", done);
-			resolve();
-		}
-		signal?.addEventListener("abort", done, { once: true });
-	});
-}

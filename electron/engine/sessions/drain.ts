@@ -8,6 +8,7 @@
  * Used by the CLI `publish` command, Go Live's stop and the engine's file publications.
  */
 import type { SessionStats } from "../../../shared/sessions";
+import { sleep } from "../sleep";
 import type { SessionManager } from "./manager";
 
 /** How long a finished broadcast waits for its tail to drain before it ends regardless. */
@@ -76,15 +77,7 @@ export async function drained(pending: () => number, timeoutMs: number, signal?:
 		zeros = pending() > 0 ? 0 : zeros + 1;
 		if (zeros >= 2) return true;
 		if (Date.now() >= deadline || signal?.aborted) return false;
-		await new Promise<void>((resolve) => {
-			const timer = setTimeout(done, POLL_MS);
-			function done() {
-				clearTimeout(timer);
-				signal?.removeEventListener("abort", done);
-				resolve();
-			}
-			signal?.addEventListener("abort", done, { once: true });
-		});
+		await sleep(POLL_MS, signal);
 	}
 }
 
