@@ -52,7 +52,13 @@ export const SECURITY_HEADERS: Record<string, string> = {
  */
 export async function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
 	const base = resolve(root);
-	const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
+	let pathname: string;
+	try {
+		pathname = decodeURIComponent(new URL(req.url ?? "/", "http://localhost").pathname);
+	} catch {
+		// A malformed %-escape is the client's mistake, not a server failure worth an error log.
+		return answer(res, 400, "bad request: malformed %-encoding in the path");
+	}
 	let file = resolve(join(base, normalize(pathname)));
 	if (file !== base && !file.startsWith(base + sep)) return notFound(res);
 
@@ -78,6 +84,10 @@ export async function serveStatic(root: string, req: IncomingMessage, res: Serve
 }
 
 function notFound(res: ServerResponse): void {
-	res.writeHead(404, { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8" });
-	res.end("not found");
+	answer(res, 404, "not found");
+}
+
+function answer(res: ServerResponse, status: number, text: string): void {
+	res.writeHead(status, { ...SECURITY_HEADERS, "Content-Type": "text/plain; charset=utf-8" });
+	res.end(text);
 }

@@ -88,4 +88,21 @@ describe("web host", () => {
 		expect((await get("/%2e%2e/%2e%2e/package.json")).status).toBe(404);
 		expect((await get("/", "evil.example")).status).toBe(421);
 	});
+
+	it("answers a malformed %-escape with 400 and logs no error", async () => {
+		const errors = () => t.studio.logger.recent("error").length;
+		const before = errors();
+		const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+			const req = request({ host: "127.0.0.1", port: t.web.port, path: "/%E0%A4%A", headers: { Host: `127.0.0.1:${t.web.port}` } }, (r) => {
+				let body = "";
+				r.on("data", (c: Buffer) => (body += c.toString()));
+				r.on("end", () => resolve({ status: r.statusCode ?? 0, body }));
+			});
+			req.on("error", reject);
+			req.end();
+		});
+		expect(res.status).toBe(400);
+		expect(res.body).toContain("%-encoding");
+		expect(errors()).toBe(before);
+	});
 });
