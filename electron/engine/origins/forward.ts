@@ -4,10 +4,12 @@
  * `@moq/net` closes a published producer together with its connection, while origins must
  * outlive connections (DESIGN.md §4). So every connection epoch gets a fresh producer whose track
  * requests are answered from the long-lived source: each request subscribes to the source (its
- * own cursor, sharing the source's one upstream subscription) and pipes groups and frames across.
+ * own cursor, sharing the source's one upstream subscription) and pipes groups and frames across
+ * until the peer unsubscribes, so the source's upstream is released once nobody reads it.
  */
 import * as Moq from "@moq/net";
 import { GroupCacheBudget, MEDIA_CACHE_MAX_BYTES } from "../hang/cache-budget";
+import { race } from "../transport/moq-net-leaks";
 import type { OriginBroadcast } from "./broadcast";
 
 /** Counters of one served track (or of the whole broadcast), updated as frames leave. */
@@ -84,10 +86,27 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 	}
 	count(counters, track, "subscribers", 1);
 	void Promise.resolve(out.closed).then(() => upstream.close());
+	// The peer unsubscribing closes its subscriber of `out` but leaves `out` itself open (each
+	// request has its own producer, so nobody else ever joins it). Without this stop the copy
+	// went on reading `upstream` for nobody, which kept the source's track in demand and so its
+	// wire subscription to the relay we consume from: 130 kb/s pulled for minutes after a
+	// recorder behind a second relay had exited. Resolves undefined: the loop's "no more groups".
+	const unsubscribed = Promise.race([out.unused(), Promise.resolve(out.closed)]).then(() => undefined);
 	try {
 		for (;;) {
-			const group = await upstream.recvGroup();
-			if (!group) break;
+			const next = upstream.recvGroup();
+			// `unsubscribed` lives as long as the request: the leak-free race keeps no group alive.
+			const group = await race([next, unsubscribed]);
+			if (!group) {
+				// Stopped with a read pending: a group it still yields has nobody to go to.
+				void next.then((g) => g?.close()).catch(() => {});
+				if (!out.used.peek()) {
+					// Unsubscribed: nobody to drain the end to.
+					out.close();
+					return;
+				}
+				break;
+			}
 			const copy = new Moq.Group.Producer(group.sequence);
 			out.writeGroup(copy);
 			count(counters, track, "groups", 1);
