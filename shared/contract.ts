@@ -10,6 +10,7 @@ import { z } from "zod";
 import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
 import { AnnouncedBroadcast, BroadcastsChanged } from "./broadcasts";
 import { CaptureSource, GoLiveStartArgs, LiveBroadcastInfo } from "./media";
+import { MonitorInfo, MonitorOpenArgs, MonitorSelectArgs } from "./monitor";
 import { FilePublishArgs, FilePublishInfo, RecordingInfo, RecordingStartArgs } from "./recordings";
 import { Preferences, SessionConfigView, SessionConnectArgs, SessionState, SessionStats } from "./sessions";
 
@@ -54,6 +55,13 @@ export const methods = {
 	"publishing.start": method(FilePublishArgs, FilePublishInfo),
 	"publishing.stop": method(z.object({ id: z.string().max(64) }).strict(), FilePublishInfo),
 	"publishing.list": method(NoArgs, z.array(FilePublishInfo)),
+	/** Watch a broadcast: the engine subscribes and forwards frames on the returned `channel`. */
+	"monitor.open": method(MonitorOpenArgs, MonitorInfo),
+	/** Stops watching; the last monitor of a broadcast releases its subscriptions upstream. */
+	"monitor.close": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
+	/** Switches renditions; the next config message on the channel describes them. */
+	"monitor.select": method(MonitorSelectArgs, MonitorInfo),
+	"monitor.list": method(NoArgs, z.array(MonitorInfo)),
 	"broadcasts.list": method(
 		z.object({ prefix: z.string().max(1024).optional(), originId: OriginId.optional() }).strict(),
 		z.array(AnnouncedBroadcast),
@@ -82,6 +90,8 @@ export const events = {
 	"recordings.progress": RecordingInfo,
 	/** A file publication's state and counters, at most twice a second. */
 	"publishing.progress": FilePublishInfo,
+	/** A monitor's state, catalog and stats: on every change and about twice a second while open. */
+	"monitor.state": MonitorInfo,
 	/** A batch of log lines (batched so a chatty engine does not flood the renderer). */
 	"log.entries": z.object({ entries: z.array(LogEntry) }),
 } as const satisfies Record<string, z.ZodType>;

@@ -13,6 +13,7 @@ import { Logger } from "./log/logger";
 import { StudioError } from "../../shared/errors";
 import type { DesktopCapture } from "./golive/desktop-capture";
 import { GoLiveManager } from "./golive/manager";
+import { MonitorManager } from "./monitor/manager";
 import { listAnnouncements, watchAnnouncements } from "./origins/announcements";
 import { OriginRegistry } from "./origins/registry";
 import { FilePublishManager } from "./publishing/manager";
@@ -67,6 +68,8 @@ export class Studio {
 	readonly recordings: RecordingManager;
 	/** Media files published as broadcasts. */
 	readonly publishing: FilePublishManager;
+	/** Monitors: broadcasts watched by the renderer over media channels. */
+	readonly monitors: MonitorManager;
 	/** The contract's handlers, served by every host through `dispatch`. */
 	readonly handlers: Handlers;
 
@@ -86,6 +89,7 @@ export class Studio {
 		this.golive = new GoLiveManager({ origins: this.origins, sessions: this.sessions, events: this.events, log: this.logger.scope("golive") });
 		this.recordings = new RecordingManager({ origins: this.origins, events: this.events, log: this.logger.scope("record"), folder: () => this.recordingsDir });
 		this.publishing = new FilePublishManager({ origins: this.origins, events: this.events, log: this.logger.scope("publish"), sessions: this.sessions });
+		this.monitors = new MonitorManager({ origins: this.origins, events: this.events, log: this.logger.scope("monitor") });
 		this.#settings = options.dataDir ? new SettingsStore(options.dataDir) : undefined;
 		this.#secrets = options.secrets ?? new FileSecretStore();
 
@@ -160,6 +164,10 @@ export class Studio {
 			"publishing.start": (args) => this.publishing.start(args),
 			"publishing.stop": ({ id }) => this.publishing.stop(id),
 			"publishing.list": () => this.publishing.list(),
+			"monitor.open": (args) => this.monitors.open(args),
+			"monitor.close": ({ id }) => this.monitors.close(id),
+			"monitor.select": ({ id, video, audio }) => this.monitors.select(id, video, audio),
+			"monitor.list": () => this.monitors.list(),
 			"broadcasts.list": ({ prefix, originId }) => listAnnouncements(this.origins, { prefix, originId }),
 			"log.recent": ({ level, limit }) => this.logger.recent(level, limit),
 		};
@@ -208,6 +216,7 @@ export class Studio {
 		await this.#persist();
 		this.#closed = true;
 		for (const c of this.#cleanups.splice(0)) c();
+		this.monitors.closeAll();
 		await this.golive.stopAll();
 		await this.publishing.stopAll();
 		await this.recordings.stopAll();

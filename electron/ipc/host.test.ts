@@ -1,7 +1,11 @@
+import * as Moq from "@moq/net";
 import { describe, expect, it, vi } from "vitest";
 import { IpcChannel } from "../../shared/api";
 import { encodeMediaFrame, type LiveBroadcastInfo } from "../../shared/media";
 import { ErrorCode } from "../../shared/errors";
+import { decodeMonitorMessage, type MonitorInfo } from "../../shared/monitor";
+import { encodeLegacyFrame } from "../engine/hang/container";
+import { LocalBroadcast } from "../engine/origins/broadcast";
 import { ORPHAN_GRACE_MS } from "../engine/golive/manager";
 import { SERVED_DRAIN_TIMEOUT_MS } from "../engine/sessions/drain";
 import { Studio } from "../engine/studio";
@@ -184,6 +188,50 @@ describe("Electron IPC host", () => {
 		expect(studio.golive.info(info.id).tracks[0]?.frames).toBe(1);
 		studio.golive.stopAll();
 		await studio.close();
+	});
+
+	it("serves a monitor over a MessagePort: config then frames out, acks in, malformed acks refused", async () => {
+		const { ipc, own, studio } = setup();
+		const origin = studio.origins.create("watch");
+		// A local hang broadcast: a catalog and one legacy-container video track.
+		const producer = new Moq.Broadcast.Producer();
+		const catalog = { video: { renditions: { video0: { codec: "avc1.640028", codedWidth: 64, codedHeight: 64 } } } };
+		producer.createTrack("catalog.json").appendGroup().writeFrame({ payload: new TextEncoder().encode(JSON.stringify(catalog)), timestamp: Moq.Time.Timestamp.now() });
+		const video = producer.createTrack("video0");
+		studio.origins.addBroadcast(origin.id, new LocalBroadcast("cam.hang", producer));
+		const res = (await ipc.invoke(own, IpcChannel.invoke, "monitor.open", { originId: origin.id, path: "cam.hang" })) as { ok: boolean; result: MonitorInfo };
+		expect(res.ok, JSON.stringify(res)).toBe(true);
+		await vi.waitFor(() => expect(studio.monitors.info(res.result.id).state).toBe("live"));
+
+		const port = new FakePort();
+		ipc.listeners.get(IpcChannel.media)!({ ...own, ports: [port] }, { channel: res.result.channel });
+		expect(port.started).toBe(true);
+		await vi.waitFor(() => expect(port.sent.length).toBeGreaterThanOrEqual(1));
+		const config = decodeMonitorMessage(port.sent[0] as ArrayBuffer);
+		expect(config).toMatchObject({ type: "config", sequence: 0, epoch: 1 });
+		expect(JSON.parse(new TextDecoder().decode(config.payload))).toMatchObject({ epoch: 1, video: { track: "video0", config: { codec: "avc1.640028" } }, audio: null });
+
+		const group = video.appendGroup();
+		group.writeFrame({ payload: encodeLegacyFrame(new Uint8Array([0, 0, 0, 1, 0x65]), 40_000), timestamp: Moq.Time.Timestamp.now() });
+		group.writeFrame({ payload: encodeLegacyFrame(new Uint8Array([0, 0, 0, 1, 0x41]), 80_000), timestamp: Moq.Time.Timestamp.now() });
+		await vi.waitFor(() => expect(port.sent.length).toBe(3));
+		const frames = port.sent.slice(1).map((m) => decodeMonitorMessage(m as ArrayBuffer));
+		expect(frames.map((f) => [f.type, f.sequence, f.keyframe, f.discontinuity, f.timestampUs])).toEqual([
+			["video", 1, true, true, 40_000],
+			["video", 2, false, false, 80_000],
+		]);
+		expect(Array.from(frames[0]!.payload)).toEqual([0, 0, 0, 1, 0x65]);
+
+		port.emit({ ack: 2 }); // an acknowledgement as the renderer posts it
+		expect(port.closed).toBe(false);
+		port.emit(new Uint8Array([1, 2, 3]));
+		expect(port.sent.at(-1)).toMatchObject({ error: expect.stringMatching(/ack/) });
+		expect(port.closed).toBe(true);
+		// The port is gone but the monitor waits for its page to come back (grace period).
+		expect(studio.monitors.list().map((m) => m.id)).toEqual([res.result.id]);
+		producer.close();
+		await studio.close();
+		expect(studio.monitors.list()).toEqual([]);
 	});
 
 	describe("Go Live whose renderer goes away (issue 18)", () => {

@@ -9,7 +9,8 @@ import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { dispatch } from "../engine/dispatch";
 import { claimStarted, type LiveOwner } from "../engine/golive/manager";
-import { serveMediaChannel, type ServedMediaChannel } from "../engine/golive/media-channel";
+import type { ServedMediaChannel } from "../engine/golive/media-channel";
+import { serveAnyMediaChannel } from "../engine/media-channels";
 import type { Studio } from "../engine/studio";
 
 /** The part of a sender's frame the host looks at. */
@@ -142,7 +143,9 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 		return { ok: true, result: null } satisfies Envelope;
 	});
 
-	// Go Live media: one MessagePort per track, frames in (transferred ArrayBuffers), acks out.
+	// Media channels: Go Live (one MessagePort per track, frames in as transferred ArrayBuffers,
+	// acks out) and monitors (one port per monitor, frames out, acks in). MessagePortMain can
+	// transfer only ports, so monitor frames are copied by structured clone.
 	ipcMain.on(IpcChannel.media, (event, request) => {
 		const port = event.ports[0];
 		if (!port) return;
@@ -150,8 +153,11 @@ export function registerIpcHost(ipcMain: IpcMainLike, studio: Studio, isTrusted:
 		if (refuse(event) || typeof channel !== "string") return port.close();
 		let served: ServedMediaChannel;
 		try {
-			served = serveMediaChannel(studio.golive, channel, {
+			served = serveAnyMediaChannel(studio, channel, {
 				sendAck: (ack) => port.postMessage({ ack }),
+				send: (data) => port.postMessage(data),
+				// A MessagePort does not say what it holds: the monitor's ack credit bounds it.
+				bufferedBytes: () => 0,
 				fail: (error) => {
 					port.postMessage({ error: error.message });
 					port.close();

@@ -17,8 +17,8 @@ import { BridgeRequest, type BridgeMessage } from "../../shared/api";
 import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { describeIssues, dispatch } from "../engine/dispatch";
-import { serveMediaChannel } from "../engine/golive/media-channel";
 import { claimStarted } from "../engine/golive/manager";
+import { ownsMediaChannel, serveAnyMediaChannel } from "../engine/media-channels";
 import type { Studio } from "../engine/studio";
 import { SECURITY_HEADERS, serveStatic } from "./static";
 
@@ -103,7 +103,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 		const url = new URL(req.url ?? "/", "http://localhost");
 		if (url.pathname === "/media") {
 			const channel = url.searchParams.get("channel") ?? "";
-			if (!studio.golive.owns(channel)) {
+			if (!ownsMediaChannel(studio, channel)) {
 				log.warn("media channel refused: unknown channel");
 				socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 				return;
@@ -111,13 +111,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 			mediaWss.handleUpgrade(req, socket, head, (ws) => {
 				ws.on("error", () => ws.terminate());
 				try {
-					const served = serveMediaChannel(studio.golive, channel, {
+					const served = serveAnyMediaChannel(studio, channel, {
 						sendAck: (ack) => ws.readyState === ws.OPEN && ws.send(JSON.stringify({ ack })),
+						// Monitor frames; the monitor skips rather than let bufferedAmount grow.
+						send: (data) => ws.readyState === ws.OPEN && ws.send(data),
+						bufferedBytes: () => ws.bufferedAmount,
 						fail: (e) => ws.close(e.codeName === "CLOSED" ? 1000 : 1007, e.message.slice(0, 120)),
 					}, log);
 					ws.on("message", (data, isBinary) => served.receive(isBinary ? data : String(data)));
 					// A page that closes or reloads drops its media sockets: the engine must know,
-					// or the broadcast stays announced at 0 b/s and blocks its path (issue 18).
+					// or the broadcast stays announced at 0 b/s and blocks its path (issue 18), and
+					// a monitor must release its track subscriptions and start its grace period.
 					ws.on("close", () => served.closed());
 				} catch {
 					ws.close(1008, "unknown media channel"); // stopped between the check and the upgrade

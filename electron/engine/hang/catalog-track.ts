@@ -76,6 +76,11 @@ export class CatalogConsumer {
 		this.#sub = broadcast.track(CATALOG_TRACK).subscribe({ priority: PRIORITY.catalog });
 	}
 
+	/** The last catalog version as the publisher wrote it (merge patches applied, before parsing), or undefined before the first. */
+	get raw(): unknown {
+		return this.#value;
+	}
+
 	/** The next catalog version, or `undefined` once the track ends cleanly. */
 	async next(opts: CatalogConsumerOptions = {}): Promise<Catalog | undefined> {
 		return withDeadline(this.#next(), opts, "catalog.json");

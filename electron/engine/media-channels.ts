@@ -1,0 +1,55 @@
+/**
+ * The one place that decides what a media channel is: a Go Live track (frames in from the
+ * renderer, acks out) or a monitor (frames out to the renderer, acks in). Hosts stay thin: they
+ * ask {@link ownsMediaChannel} before accepting a transport and hand every message to the
+ * {@link ServedMediaChannel} that {@link serveAnyMediaChannel} returns.
+ */
+import { StudioError } from "../../shared/errors";
+import { serveMediaChannel, type MediaPeer, type ServedMediaChannel } from "./golive/media-channel";
+import type { GoLiveManager } from "./golive/manager";
+import type { Log } from "./log/logger";
+import type { MonitorManager } from "./monitor/manager";
+
+/** The managers that own channels (a `Studio` is one). */
+export interface MediaChannelOwners {
+	readonly golive: GoLiveManager;
+	readonly monitors: MonitorManager;
+}
+
+/** Everything a host's transport can do; each kind of channel uses its part. */
+export interface MediaChannelPeer extends MediaPeer {
+	/** Sends one binary message to the renderer (monitor frames). */
+	send(data: ArrayBuffer): void;
+	/** Bytes the transport holds unsent (WebSocket `bufferedAmount`; 0 when unknown). */
+	bufferedBytes(): number;
+}
+
+/** True when some Go Live broadcast or monitor owns `channel` (hosts refuse the others). */
+export function ownsMediaChannel(owners: MediaChannelOwners, channel: string): boolean {
+	return owners.golive.owns(channel) || owners.monitors.owns(channel);
+}
+
+/**
+ * Serves `channel` on a host's transport. NOT_FOUND when nothing owns it. A monitor channel
+ * fails the transport (PROTOCOL) on a message that is not an acknowledgement.
+ */
+export function serveAnyMediaChannel(owners: MediaChannelOwners, channel: string, peer: MediaChannelPeer, log: Log): ServedMediaChannel {
+	if (!owners.monitors.owns(channel)) return serveMediaChannel(owners.golive, channel, peer, log);
+	const attached = owners.monitors.attach(channel, peer);
+	let failed = false;
+	return {
+		receive: (data) => {
+			if (failed) return;
+			try {
+				attached.receive(data);
+			} catch (err) {
+				failed = true;
+				const error = StudioError.from(err, "PROTOCOL");
+				log.warn(`monitor channel closed: ${error.message}`);
+				attached.closed();
+				peer.fail(error);
+			}
+		},
+		closed: () => attached.closed(),
+	};
+}
