@@ -1,5 +1,5 @@
 import * as Tooltip from "@radix-ui/react-tooltip";
-import { Clapperboard, Disc3, Layers, Radio, RadioTower, ScrollText, Settings, type LucideIcon } from "lucide-react";
+import { Clapperboard, Disc3, Layers, MonitorPlay, Radio, RadioTower, ScrollText, Settings, type LucideIcon } from "lucide-react";
 import { useEffect, useState } from "react";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { LogPanel } from "./components/LogPanel";
@@ -15,6 +15,8 @@ import { useSessions } from "./stores/sessions";
 import { BroadcastsView } from "./views/BroadcastsView";
 import { OriginsView } from "./views/OriginsView";
 import { GoLivePanel } from "./golive/GoLivePanel";
+import { MonitorView } from "./monitor/MonitorView";
+import { useMonitors } from "./monitor/store";
 import { RecordingsView } from "./views/RecordingsView";
 import { SessionsView } from "./views/sessions/SessionsView";
 
@@ -22,6 +24,7 @@ const NAV: { view: View; label: string; icon: LucideIcon }[] = [
 	{ view: "sessions", label: "Sessions", icon: RadioTower },
 	{ view: "origins", label: "Origins", icon: Layers },
 	{ view: "broadcasts", label: "Broadcasts", icon: Radio },
+	{ view: "monitor", label: "Monitor", icon: MonitorPlay },
 	{ view: "golive", label: "Go Live", icon: Clapperboard },
 	{ view: "recordings", label: "Recordings", icon: Disc3 },
 ];
@@ -34,6 +37,8 @@ function CurrentView({ view }: { view: View }) {
 			return <OriginsView />;
 		case "broadcasts":
 			return <BroadcastsView />;
+		case "monitor":
+			return <MonitorView />;
 		case "golive":
 			return <GoLivePanel />;
 		case "recordings":
@@ -48,7 +53,7 @@ function useEngineState(): void {
 	useEffect(() => {
 		if (!api || !connected) return;
 		void usePreferences.getState().load();
-		const stops = [useOrigins.getState().follow(), useSessions.getState().follow(), useBroadcasts.getState().follow(), useLog.getState().follow()];
+		const stops = [useOrigins.getState().follow(), useSessions.getState().follow(), useBroadcasts.getState().follow(), useLog.getState().follow(), useMonitors.getState().follow()];
 		return () => stops.forEach((stop) => stop());
 	}, [api, connected]);
 }

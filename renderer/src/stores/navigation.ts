@@ -5,7 +5,7 @@
 import { create } from "zustand";
 
 /** The views of the app shell, in navigation order. */
-export const VIEWS = ["sessions", "origins", "broadcasts", "golive", "recordings"] as const;
+export const VIEWS = ["sessions", "origins", "broadcasts", "monitor", "golive", "recordings"] as const;
 /** One of {@link VIEWS}. */
 export type View = (typeof VIEWS)[number];
 

@@ -1,15 +1,52 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { FolderTree, HardDrive, Radio, Search, X } from "lucide-react";
-import { memo, useDeferredValue, useMemo, useRef } from "react";
+import { Circle, Copy, Eye, FolderTree, HardDrive, Radio, Search, X, type LucideIcon } from "lucide-react";
+import { memo, useCallback, useDeferredValue, useEffect, useMemo, useRef, useState, type MouseEvent as ReactMouseEvent } from "react";
 import { EmptyState } from "../components/EmptyState";
 import { formatAgo } from "../lib/format";
 import { useNow } from "../lib/hooks";
+import { useMonitors } from "../monitor/store";
 import { underPrefix, useBroadcasts, type BroadcastEntry } from "../stores/broadcasts";
+import { useNavigation } from "../stores/navigation";
+import { useNotifications } from "../stores/notifications";
 import { useOrigins } from "../stores/origins";
 import { usePreferences } from "../stores/preferences";
+import { useRecordings } from "../stores/recordings";
 import { useSessions } from "../stores/sessions";
 
 const ROW_HEIGHT = 44;
+
+/** What a row offers, as buttons and in its context menu. */
+type RowAction = "watch" | "record" | "copy";
+
+const ACTIONS: { action: RowAction; label: string; icon: LucideIcon }[] = [
+	{ action: "watch", label: "Watch", icon: Eye },
+	{ action: "record", label: "Record", icon: Circle },
+	{ action: "copy", label: "Copy path", icon: Copy },
+];
+
+/** Runs a row action; results and failures are reported through the notifications store. */
+function runAction(action: RowAction, entry: BroadcastEntry): void {
+	switch (action) {
+		case "watch":
+			void useMonitors.getState().open(entry.originId, entry.path);
+			useNavigation.getState().go("monitor");
+			break;
+		case "record":
+			void useRecordings.getState().start(entry.originId, entry.path);
+			break;
+		case "copy":
+			navigator.clipboard.writeText(entry.path).then(
+				() => useNotifications.getState().push("info", "Path copied", entry.path),
+				(err: unknown) => useNotifications.getState().error("Could not copy the path", err),
+			);
+			break;
+	}
+}
+
+/** Whether a row action applies: an ended broadcast cannot be recorded (watching waits for it to return). */
+function actionEnabled(action: RowAction, entry: BroadcastEntry): boolean {
+	return action !== "record" || entry.endedAt === null;
+}
 
 /** The entries to show: under `prefix`, matching `search` (path, origin or relay), by path. */
 export function visibleEntries(
@@ -66,6 +103,11 @@ export function BroadcastsView() {
 
 	const filtered = prefix.trim() !== "" || search.trim() !== "";
 	const ended = entries.size - live;
+
+	// One context menu for the whole list, not one per row: rows stay cheap under scrolling.
+	const [menu, setMenu] = useState<{ entry: BroadcastEntry; x: number; y: number } | null>(null);
+	const openMenu = useCallback((entry: BroadcastEntry, x: number, y: number) => setMenu({ entry, x, y }), []);
+	const closeMenu = useCallback(() => setMenu(null), []);
 
 	return (
 		<section className="view view-fill" aria-labelledby="broadcasts-title">
@@ -126,8 +168,9 @@ export function BroadcastsView() {
 						<span>Origin</span>
 						<span>Through</span>
 						<span>Since</span>
+						<span>Actions</span>
 					</div>
-					<div ref={scrollRef} className="table-scroll" tabIndex={0} aria-label="Announced broadcasts list, scrollable">
+					<div ref={scrollRef} className="table-scroll" tabIndex={0} aria-label="Announced broadcasts list, scrollable" onScroll={menu ? closeMenu : undefined}>
 						{rows.length === 0 ? (
 							<p className="muted table-empty">No broadcast matches the filter.</p>
 						) : (
@@ -143,6 +186,7 @@ export function BroadcastsView() {
 											total={rows.length}
 											origin={originName.get(e.originId) ?? "deleted origin"}
 											through={e.sessionId ? (sessionUrl.get(e.sessionId) ?? "a closed session") : null}
+											onMenu={openMenu}
 										/>
 									);
 								})}
@@ -151,7 +195,57 @@ export function BroadcastsView() {
 					</div>
 				</div>
 			)}
+			{menu && <RowMenu entry={menu.entry} x={menu.x} y={menu.y} onClose={closeMenu} />}
 		</section>
+	);
+}
+
+/** The context menu of a row: the row's actions, at the pointer, closed by Escape, a click elsewhere or a scroll. */
+function RowMenu({ entry, x, y, onClose }: { entry: BroadcastEntry; x: number; y: number; onClose: () => void }) {
+	const ref = useRef<HTMLDivElement>(null);
+	useEffect(() => {
+		const el = ref.current;
+		el?.querySelector<HTMLButtonElement>("button:not(:disabled)")?.focus();
+		const onPointer = (ev: PointerEvent) => {
+			if (el && !el.contains(ev.target as Node)) onClose();
+		};
+		const onKey = (ev: KeyboardEvent) => {
+			if (ev.key === "Escape") onClose();
+			if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+				ev.preventDefault();
+				const items = [...(el?.querySelectorAll<HTMLButtonElement>("button:not(:disabled)") ?? [])];
+				const at = items.indexOf(document.activeElement as HTMLButtonElement);
+				items[(at + (ev.key === "ArrowDown" ? 1 : items.length - 1)) % items.length]?.focus();
+			}
+		};
+		document.addEventListener("pointerdown", onPointer, true);
+		document.addEventListener("keydown", onKey);
+		return () => {
+			document.removeEventListener("pointerdown", onPointer, true);
+			document.removeEventListener("keydown", onKey);
+		};
+	}, [onClose]);
+	// Kept inside the window: the menu is about 140 px tall and 180 px wide.
+	const left = Math.min(x, window.innerWidth - 190);
+	const top = Math.min(y, window.innerHeight - 150);
+	return (
+		<div ref={ref} role="menu" aria-label={`Actions for ${entry.path}`} className="context-menu" style={{ left, top }}>
+			{ACTIONS.map(({ action, label, icon: Icon }) => (
+				<button
+					key={action}
+					type="button"
+					role="menuitem"
+					className="context-menu-item"
+					disabled={!actionEnabled(action, entry)}
+					onClick={() => {
+						onClose();
+						runAction(action, entry);
+					}}
+				>
+					<Icon size={14} aria-hidden /> {label}
+				</button>
+			))}
+		</div>
 	);
 }
 
@@ -162,6 +256,7 @@ const BroadcastRow = memo(function BroadcastRow({
 	total,
 	origin,
 	through,
+	onMenu,
 }: {
 	entry: BroadcastEntry;
 	top: number;
@@ -169,11 +264,19 @@ const BroadcastRow = memo(function BroadcastRow({
 	total: number;
 	origin: string;
 	through: string | null;
+	onMenu: (entry: BroadcastEntry, x: number, y: number) => void;
 }) {
 	const now = useNow(1000);
 	const ended = entry.endedAt !== null;
+	const onContextMenu = (ev: ReactMouseEvent) => {
+		ev.preventDefault();
+		// From the keyboard (context-menu key, Shift+F10) the pointer is nowhere: open at the row.
+		const rect = ev.currentTarget.getBoundingClientRect();
+		onMenu(entry, ev.clientX || rect.left + 24, ev.clientY || rect.bottom);
+	};
 	return (
 		<li
+			onContextMenu={onContextMenu}
 			className={`row${ended ? " row-ended" : ""}`}
 			style={{ transform: `translateY(${top}px)`, height: ROW_HEIGHT }}
 			aria-setsize={total}
@@ -199,6 +302,23 @@ const BroadcastRow = memo(function BroadcastRow({
 			</span>
 			<span className="cell muted">
 				{ended ? <span className="ended-label">ended {formatAgo(entry.endedAt!, now)}</span> : formatAgo(entry.since, now)}
+			</span>
+			<span className="cell row-actions">
+				{/* Native titles, not a tooltip component per row: thousands of rows scroll through here. */}
+				{ACTIONS.map(({ action, label, icon: Icon }) => (
+					<button
+						key={action}
+						type="button"
+						className="icon-button"
+						title={label}
+						aria-label={`${label} ${entry.path}`}
+						data-action={action}
+						disabled={!actionEnabled(action, entry)}
+						onClick={() => runAction(action, entry)}
+					>
+						<Icon size={15} aria-hidden />
+					</button>
+				))}
 			</span>
 		</li>
 	);

@@ -1,0 +1,154 @@
+/**
+ * A monitor's player on the main thread: owns the tile's canvas (created here, not by React, so
+ * it can be transferred to the decode worker exactly once and survive the view being left and
+ * reopened), the decode worker, and the audio graph (an AudioWorklet behind a gain for mute and
+ * volume). Levels and decoder counters land in plain fields that the meter and the stats read on
+ * their own schedule; nothing here re-renders React.
+ */
+import { mediaTarget, targetTransfer } from "../golive/targets";
+import workletUrl from "./audio.worklet.ts?worker&url";
+import type { ChannelLevel, DecoderStats, FromDecoder, ToDecoder } from "./protocol";
+
+/** What a player tells its owner. */
+export interface PlayerEvents {
+	onError(message: string): void;
+	onClosed(reason: string): void;
+}
+
+/** One monitor's decoding and playback. */
+export class MonitorPlayer {
+	/** The tile's canvas; a view appends it where the picture goes. */
+	readonly canvas: HTMLCanvasElement;
+	/** The newest levels per channel (dBFS) and when they came (performance.now()); empty without audio. */
+	levels: ChannelLevel[] = [];
+	levelsAt = 0;
+	/** The decode worker's newest counters, or null before its first report. */
+	decoder: DecoderStats | null = null;
+	/** Whether the audio is heard; it starts muted (autoplay rules, and a wall of tiles). */
+	muted = true;
+	volume = 1;
+	#worker: Worker;
+	#events: PlayerEvents;
+	#audio: { ctx: AudioContext; gain: GainNode } | undefined;
+	#audioSetup: Promise<void> = Promise.resolve();
+	#disposed = false;
+
+	constructor(events: PlayerEvents) {
+		this.#events = events;
+		this.canvas = document.createElement("canvas");
+		this.canvas.className = "monitor-canvas";
+		this.canvas.width = 320;
+		this.canvas.height = 180;
+		this.#worker = new Worker(new URL("./decode.worker.ts", import.meta.url), { type: "module", name: "monitor-decoder" });
+		this.#worker.onmessage = (ev: MessageEvent<FromDecoder>) => this.#onWorker(ev.data);
+		this.#worker.onerror = (ev) => events.onError(`monitor decoder: ${ev.message || "the worker failed to load"}`);
+		const offscreen = this.canvas.transferControlToOffscreen();
+		this.#post({ type: "canvas", canvas: offscreen }, [offscreen]);
+	}
+
+	#post(msg: ToDecoder, transfer: Transferable[] = []): void {
+		this.#worker.postMessage(msg, transfer);
+	}
+
+	/** Opens the media channel `channel` (from `monitor.open`) in the worker. */
+	async attach(channel: string): Promise<void> {
+		const target = await mediaTarget(channel);
+		if (this.#disposed) {
+			if (target.kind === "port") target.port.close();
+			return;
+		}
+		// A MessagePort can reach the worker only in the transfer list (a copy throws DataCloneError).
+		this.#post({ type: "attach", target }, targetTransfer(target));
+	}
+
+	#onWorker(msg: FromDecoder): void {
+		switch (msg.type) {
+			case "levels":
+				this.levels = msg.levels;
+				this.levelsAt = performance.now();
+				break;
+			case "stats":
+				this.decoder = msg.stats;
+				break;
+			case "audio-format":
+				this.#audioSetup = this.#audioSetup.then(() => this.#buildAudio(msg.sampleRate, msg.channels)).catch((err: unknown) => {
+					this.#events.onError(`monitor audio: ${err instanceof Error ? err.message : String(err)}`);
+				});
+				break;
+			case "error":
+				this.#events.onError(msg.message);
+				break;
+			case "closed":
+				this.#events.onClosed(msg.reason);
+				break;
+		}
+	}
+
+	/** Builds the audio graph for a format: context at the stream's rate, worklet, gain; hands the worker a port to the worklet. */
+	async #buildAudio(sampleRate: number, channels: number): Promise<void> {
+		await this.#audio?.ctx.close().catch(() => {});
+		this.#audio = undefined;
+		if (this.#disposed) return;
+		const ctx = new AudioContext({ sampleRate, latencyHint: "interactive" });
+		await ctx.audioWorklet.addModule(workletUrl);
+		if (this.#disposed) {
+			void ctx.close();
+			return;
+		}
+		const node = new AudioWorkletNode(ctx, "moq-monitor-audio", { numberOfInputs: 0, numberOfOutputs: 1, outputChannelCount: [Math.min(2, Math.max(1, channels))] });
+		const gain = ctx.createGain();
+		gain.gain.value = this.muted ? 0 : this.volume;
+		node.connect(gain).connect(ctx.destination);
+		this.#audio = { ctx, gain };
+		let connected = false;
+		const connect = () => {
+			if (connected || this.#audio?.ctx !== ctx) return;
+			connected = true;
+			const { port1, port2 } = new MessageChannel();
+			node.port.postMessage({ port: port1 }, [port1]);
+			this.#post({ type: "audio-port", port: port2 }, [port2]);
+		};
+		// Samples go to the worklet only once it runs: a context the autoplay rules hold suspended
+		// would queue them on its port without bound. Until then the worker only meters.
+		if (ctx.state === "running") connect();
+		else ctx.addEventListener("statechange", () => ctx.state === "running" && connect());
+		if (!this.muted) await ctx.resume().catch(() => {});
+	}
+
+	/** Mutes or unmutes; unmuting (a user gesture) also starts a context the autoplay rules held. */
+	setMuted(muted: boolean): void {
+		this.muted = muted;
+		this.#applyGain();
+		if (!muted) void this.#audio?.ctx.resume().catch(() => {});
+	}
+
+	/** Sets the volume, 0 to 1 (applies when unmuted). */
+	setVolume(volume: number): void {
+		this.volume = Math.min(1, Math.max(0, volume));
+		this.#applyGain();
+	}
+
+	#applyGain(): void {
+		const a = this.#audio;
+		if (!a) return;
+		// A short ramp: a jump in gain clicks.
+		a.gain.gain.setTargetAtTime(this.muted ? 0 : this.volume, a.ctx.currentTime, 0.015);
+	}
+
+	/** Stops painting (decoding goes on, so the picture is current when it shows again). */
+	setVisible(visible: boolean): void {
+		this.#post({ type: "visible", visible });
+	}
+
+	/** Stops everything; the player is unusable afterwards. */
+	dispose(): void {
+		if (this.#disposed) return;
+		this.#disposed = true;
+		this.#post({ type: "stop" });
+		// Give the worker a moment to close its decoders and channel cleanly.
+		setTimeout(() => this.#worker.terminate(), 200);
+		void this.#audio?.ctx.close().catch(() => {});
+		this.#audio = undefined;
+		this.canvas.remove();
+	}
+}

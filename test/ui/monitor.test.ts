@@ -1,0 +1,216 @@
+/**
+ * Monitor end to end, as a user watches a broadcast: real H.264 + Opus files are published into
+ * the studio's embedded relay (the engine demuxes them, nothing is re-encoded), the Broadcasts
+ * view's Watch opens the Monitor view on one, and Chromium (through the web host) decodes it in
+ * the monitor's worker: the picture shows changing, non-blank pixels, the catalog names the
+ * codec and resolution, the meter moves for a sine and stays at the floor for a silent file, and
+ * the graphs fill.
+ */
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../helpers/browser";
+import { startTestStudio, type TestStudio } from "../helpers/studio";
+import { eventually, openStudio } from "../helpers/ui";
+import { ffmpeg, makeH264Mp4, tempDir } from "../media/media-helpers";
+
+let t: TestStudio;
+let browser: Browser;
+let dir: string;
+let remove: () => Promise<void>;
+let originId: string;
+let sinePublication: string;
+
+/** 4 s of testsrc H.264 with digital silence as Opus (published looping). */
+async function makeSilentMp4(path: string): Promise<string> {
+	await ffmpeg([
+		"-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30",
+		"-f", "lavfi", "-i", "anullsrc=r=48000:cl=mono",
+		"-t", "4",
+		"-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "30", "-pix_fmt", "yuv420p",
+		"-c:a", "libopus", "-b:a", "32k",
+		path,
+	]);
+	return path;
+}
+
+/** 4 s with two H.264 renditions (320x240 and 160x120) and a sine, in Matroska: video0 and video1. */
+async function makeTwoRenditions(path: string): Promise<string> {
+	await ffmpeg([
+		"-f", "lavfi", "-i", "testsrc=size=320x240:rate=30",
+		"-f", "lavfi", "-i", "testsrc=size=160x120:rate=30",
+		"-f", "lavfi", "-i", "sine=frequency=330:sample_rate=48000",
+		"-t", "4",
+		"-map", "0:v", "-map", "1:v", "-map", "2:a",
+		"-c:v", "libx264", "-preset", "veryfast", "-bf", "0", "-g", "30", "-pix_fmt", "yuv420p",
+		"-c:a", "libopus", "-b:a", "32k",
+		path,
+	]);
+	return path;
+}
+
+beforeAll(async () => {
+	({ dir, remove } = await tempDir("moq-monitor-ui-"));
+	const [sine, silent, two] = await Promise.all([makeH264Mp4(`${dir}/sine.mp4`, 4), makeSilentMp4(`${dir}/silent.mp4`), makeTwoRenditions(`${dir}/two.mkv`)]);
+	[t, browser] = await Promise.all([startTestStudio({ embeddedRelay: true }), launchChromium()]);
+	originId = t.studio.origins.list().find((o) => o.name === "studio")!.id;
+	sinePublication = (await t.studio.handlers["publishing.start"]({ originId, path: "monitor/sine.hang", file: sine, loop: true })).id;
+	await t.studio.handlers["publishing.start"]({ originId, path: "monitor/silent.hang", file: silent, loop: true });
+	await t.studio.handlers["publishing.start"]({ originId, path: "monitor/two.hang", file: two, loop: true });
+});
+afterAll(async () => {
+	await browser?.close();
+	await t?.close();
+	await remove?.();
+});
+
+/** Luminance mean and spread of a PNG, and a coarse 8x8 signature to tell two pictures apart. */
+interface PictureFacts {
+	mean: number;
+	stddev: number;
+	signature: number[];
+}
+
+/** Decodes a PNG with Chromium's own decoder in a blank page (the studio page's CSP stays untouched). */
+async function pictureFacts(scratch: Page, png: Buffer): Promise<PictureFacts> {
+	return scratch.evaluate(async (b64) => {
+		const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+		const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/png" }));
+		const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+		const ctx = canvas.getContext("2d")!;
+		ctx.drawImage(bitmap, 0, 0);
+		const { data, width, height } = ctx.getImageData(0, 0, bitmap.width, bitmap.height);
+		let sum = 0;
+		let sq = 0;
+		const cells = new Array<number>(64).fill(0);
+		const counts = new Array<number>(64).fill(0);
+		for (let y = 0; y < height; y++) {
+			for (let x = 0; x < width; x++) {
+				const i = (y * width + x) * 4;
+				const l = 0.2126 * data[i]! + 0.7152 * data[i + 1]! + 0.0722 * data[i + 2]!;
+				sum += l;
+				sq += l * l;
+				const cell = Math.floor((y * 8) / height) * 8 + Math.floor((x * 8) / width);
+				cells[cell]! += l;
+				counts[cell]!++;
+			}
+		}
+		const n = width * height;
+		const mean = sum / n;
+		return { mean, stddev: Math.sqrt(Math.max(0, sq / n - mean * mean)), signature: cells.map((c, i) => c / Math.max(1, counts[i]!)) };
+	}, png.toString("base64"));
+}
+
+const meterDb = async (meter: Locator) => Number(await meter.getAttribute("aria-valuenow"));
+
+async function watch(page: Page, path: string): Promise<Locator> {
+	await page.getByRole("button", { name: "Broadcasts" }).click();
+	await page.getByRole("button", { name: `Watch ${path}` }).click();
+	await page.getByRole("heading", { name: "Monitor" }).waitFor();
+	const tile = page.getByRole("listitem", { name: `Monitor of ${path}` });
+	await tile.waitFor();
+	return tile;
+}
+
+describe("Monitor", () => {
+	it("plays a published H.264 + Opus broadcast: moving picture, catalog, meter above the floor, graphs", { timeout: 90_000 }, async () => {
+		const { page, errors } = await openStudio(browser, `${t.web.url}#/broadcasts`);
+		const scratch = await browser.newPage();
+		const tile = await watch(page, "monitor/sine.hang");
+		await eventually(() => tile.getByTestId("tally").textContent(), (s) => s === "Live", 20_000, "the tally to say Live");
+
+		// The picture: not blank (testsrc is a colour pattern), and changing between two looks.
+		const picture = tile.getByTestId("monitor-picture");
+		const first = await eventually(
+			async () => pictureFacts(scratch, await picture.screenshot()),
+			(f) => f.stddev > 20,
+			20_000,
+			"a non-blank picture",
+		);
+		await eventually(
+			async () => pictureFacts(scratch, await picture.screenshot()),
+			(f) => f.stddev > 20 && f.signature.some((v, i) => Math.abs(v - first.signature[i]!) > 4),
+			20_000,
+			"the picture to change",
+		);
+
+		// The catalog panel: codec and resolution of the video, the audio codec.
+		const catalog = page.getByTestId("catalog");
+		await eventually(() => catalog.textContent(), (s) => /avc1\./.test(s ?? "") && /320×240/.test(s ?? "") && /opus/.test(s ?? ""), 15_000, "the catalog");
+		expect(await page.getByTestId("raw-catalog").textContent()).toContain("avc1");
+
+		// The meter: a -18 dBFS sine (ffmpeg's default amplitude) reads well above the -60 floor while
+		// muted as it starts, with no user gesture (so no audio playing): metering is the decoder's.
+		const meter = tile.getByRole("meter");
+		await eventually(() => meterDb(meter), (db) => db > -30, 15_000, "the meter to move for the sine");
+
+		// The graphs have points, and the numbers table names both tracks.
+		await eventually(async () => Number(await page.getByTestId("chart-bitrate").getAttribute("data-points")), (n) => n >= 3, 15_000, "points in the bitrate graph");
+		await eventually(async () => Number(await page.getByTestId("chart-delay").getAttribute("data-points")), (n) => n >= 3, 15_000, "points in the delay graph");
+		const stats = page.getByTestId("live-stats");
+		await eventually(() => stats.textContent(), (s) => /video/.test(s ?? "") && /audio/.test(s ?? "") && /kb\/s|Mb\/s/.test(s ?? ""), 15_000, "live stats of both tracks");
+
+		// Decoding went cleanly: the worker counted decoded frames and no decode error.
+		await eventually(() => stats.getByRole("row", { name: /^Decoded/ }).getByRole("cell").allTextContents(), (c) => c.length === 2 && c.every((n) => Number(n) > 0), 15_000, "decoded frames counted");
+		expect(await stats.getByRole("row", { name: /^Decode errors/ }).getByRole("cell").allTextContents()).toEqual(["0", "0"]);
+		// Between arrival and the screen: under a second (a frame or a few), not a growing backlog.
+		const bufferedVideo = async () => parseFloat((await stats.getByRole("row", { name: /^Buffered/ }).getByRole("cell").allTextContents())[0] ?? "NaN");
+		await eventually(bufferedVideo, (ms) => ms >= 0 && ms < 1000, 15_000, "a bounded video buffer");
+
+		// Unmuted, the audio plays: the audio worklet, loaded under the page's strict CSP, reports
+		// what it has queued (headless Chromium may start the context before the click, too).
+		const bufferedAudio = async () => (await stats.getByRole("row", { name: /^Buffered/ }).getByRole("cell").allTextContents())[1];
+		await tile.getByRole("button", { name: "Unmute" }).click();
+		await tile.getByRole("button", { name: "Mute" }).waitFor();
+		await eventually(async () => parseFloat((await bufferedAudio()) ?? "0"), (ms) => ms > 0, 15_000, "the worklet to queue audio");
+
+		// The publisher stops: the tally says Ended and the last picture stays on screen.
+		await t.studio.handlers["publishing.stop"]({ id: sinePublication });
+		await eventually(() => tile.getByTestId("tally").textContent(), (s) => s === "Ended", 20_000, "the tally to say Ended");
+		expect((await pictureFacts(scratch, await picture.screenshot())).stddev).toBeGreaterThan(20);
+
+		await scratch.close();
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+
+	it("keeps the meter at the floor for a silent broadcast while its picture plays", { timeout: 90_000 }, async () => {
+		const { page, errors } = await openStudio(browser, `${t.web.url}#/broadcasts`);
+		const tile = await watch(page, "monitor/silent.hang");
+		await eventually(() => tile.getByTestId("tally").textContent(), (s) => s === "Live", 20_000, "the tally to say Live");
+		// Audio is flowing (the audio track's frames are counted and decoded) before the meter is read.
+		const stats = page.getByTestId("live-stats");
+		await eventually(
+			async () => (await stats.getByRole("row", { name: /^Decoded/ }).getByRole("cell").allTextContents()).map(Number),
+			(counts) => counts.length === 2 && counts.every((c) => c > 10),
+			20_000,
+			"decoded video and audio frames",
+		);
+		const meter = tile.getByRole("meter");
+		for (let i = 0; i < 6; i++) {
+			expect(await meterDb(meter)).toBe(-60);
+			await page.waitForTimeout(250);
+		}
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+
+	it("switches renditions from the picker: the engine forwards the other track and the decoder follows it", { timeout: 90_000 }, async () => {
+		const { page, errors } = await openStudio(browser, `${t.web.url}#/broadcasts`);
+		const tile = await watch(page, "monitor/two.hang");
+		await eventually(() => tile.getByTestId("tally").textContent(), (s) => s === "Live", 20_000, "the tally to say Live");
+		const stats = page.getByTestId("live-stats");
+		const picture = async () => (await stats.getByRole("row", { name: /^Picture/ }).getByRole("cell").allTextContents())[0];
+		await eventually(picture, (p) => p === "320×240", 20_000, "the first rendition decoded");
+
+		const picker = page.getByRole("combobox", { name: "Video rendition" });
+		expect(await picker.getByRole("option").allTextContents()).toEqual([expect.stringMatching(/^video0 · avc1/), expect.stringMatching(/^video1 · avc1/), "None"]);
+		await picker.selectOption("video1");
+		await eventually(picture, (p) => p === "160×120", 20_000, "the second rendition decoded");
+		await eventually(() => page.getByTestId("catalog").locator('tr[aria-current="true"][data-rendition="video1"]').count(), (n) => n === 1, 10_000, "video1 marked current");
+		const info = (await t.studio.handlers["monitor.list"]({})).find((m) => m.path === "monitor/two.hang" && !m.closed);
+		expect(info?.video).toBe("video1");
+		expect(await stats.getByRole("row", { name: /^Decode errors/ }).getByRole("cell").allTextContents()).toEqual(["0", "0"]);
+		expect(errors).toEqual([]);
+		await page.close();
+	});
+});
