@@ -1,15 +1,46 @@
 /**
  * The Electron entry, deliberately thin: app lifecycle, the one window with Electron's security
- * checklist applied, and the wiring of the engine to the IPC host. Everything else lives in
- * `electron/engine`, which runs (and is tested) without Electron.
+ * checklist applied, and the wiring of the engine to the IPC host and of the busy state to the
+ * shell units (electron/shell: single instance, power, safe quit, close to tray, tray,
+ * notifications, menu). Everything else lives in `electron/engine`, which runs (and is tested)
+ * without Electron; the shell units are tested with fakes of the Electron objects wired here.
  */
-import { app, BrowserWindow, desktopCapturer, ipcMain, powerMonitor, safeStorage, session, shell, type WebContents } from "electron";
+import {
+	app,
+	BrowserWindow,
+	desktopCapturer,
+	dialog,
+	ipcMain,
+	Menu,
+	nativeImage,
+	Notification,
+	powerMonitor,
+	powerSaveBlocker,
+	safeStorage,
+	session,
+	shell,
+	Tray,
+	type WebContents,
+} from "electron";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { BusyState } from "./engine/busy";
+import { attachLogFile } from "./engine/log/file";
+import { Logger } from "./engine/log/logger";
 import { Studio } from "./engine/studio";
 import { captureLibraryConsole } from "./engine/transport/library-console";
 import { registerIpcHost, trustPage } from "./ipc/host";
 import { SafeStorageSecretStore } from "./ipc/safe-storage";
+import { keepInTrayOnClose } from "./shell/close-to-tray";
+import { findReadme, openWithSystem } from "./shell/help";
+import { appMenuTemplate } from "./shell/menu";
+import { Notifier } from "./shell/notifications";
+import { keepAwakeWhileBusy } from "./shell/power";
+import { guardQuit, messageBoxConfirm, type QuitGuard } from "./shell/quit";
+import { ShellSettings } from "./shell/settings";
+import { claimSingleInstance } from "./shell/single-instance";
+import { followInTray, studioStopActions, trayIconBitmap } from "./shell/tray";
+import { createWindowHost } from "./shell/window-host";
 import { CONTENT_SECURITY_POLICY } from "./web/static";
 
 const rendererIndex = join(import.meta.dirname, "../renderer/index.html");
@@ -54,12 +85,21 @@ function createWindow(): BrowserWindow {
 	harden(win.webContents);
 	win.once("ready-to-show", () => win.show());
 	void win.loadFile(rendererIndex);
+	onWindowCreated?.(win);
 	return win;
 }
 
+/** Set once the engine runs: attaches the close-to-tray handler to each new window. */
+let onWindowCreated: ((win: BrowserWindow) => void) | undefined;
+const windows = createWindowHost(createWindow, () => app.isReady());
+
 app.enableSandbox();
 
-void app.whenReady().then(() => {
+// One studio per user: a second launch hands its arguments to this one and exits.
+const primary = claimSingleInstance(app, windows);
+if (!primary) app.quit();
+
+if (primary) void app.whenReady().then(() => {
 	const ses = session.defaultSession;
 	ses.webRequest.onHeadersReceived((details, callback) => {
 		callback({
@@ -93,8 +133,13 @@ void app.whenReady().then(() => {
 		{ useSystemPicker: true },
 	);
 
+	// The log goes to a rotating file in the data folder from the first line on.
+	const logger = new Logger();
+	const logDir = join(app.getPath("userData"), "logs");
+	const logFile = attachLogFile(logger, { dir: logDir });
 	const studio = new Studio({
 		host: "electron",
+		logger,
 		dataDir: app.getPath("userData"),
 		secrets: new SafeStorageSecretStore(safeStorage),
 		embeddedRelay: {},
@@ -118,15 +163,78 @@ void app.whenReady().then(() => {
 	powerMonitor.on("resume", () => studio.sessions.wake());
 	powerMonitor.on("unlock-screen", () => studio.sessions.wake());
 	studio.start().catch((err: unknown) => studio.logger.scope("main").error(`start failed: ${String(err)}`));
-	createWindow();
 
-	app.on("activate", () => {
-		if (BrowserWindow.getAllWindows().length === 0) createWindow();
+	const log = studio.logger.scope("shell");
+	const busy = new BusyState(studio);
+	const settings = new ShellSettings({
+		get: () => studio.handlers["preferences.get"]({}),
+		set: (preferences) => studio.handlers["preferences.set"]({ preferences }),
 	});
-	app.on("will-quit", () => {
-		unregister();
-		void studio.close();
+	const releasePower = keepAwakeWhileBusy(busy, powerSaveBlocker, (m) => log.info(m));
+	const showView = (message: Parameters<typeof windows.send>[0]) => {
+		windows.show();
+		windows.send(message);
+	};
+
+	// The tray: some Linux desktops have none, and the app must still run there.
+	let removeTray: (() => void) | undefined;
+	const icon = (level: Parameters<typeof trayIconBitmap>[0]) => nativeImage.createFromBitmap(trayIconBitmap(level, 32), { width: 32, height: 32, scaleFactor: 2 });
+	try {
+		removeTray = followInTray(new Tray(icon("idle")), {
+			busy,
+			menu: Menu,
+			icon,
+			actions: { ...studioStopActions(studio), showWindow: () => windows.show(), quit: () => app.quit() },
+			onError: (what, err) => log.error(`${what} failed: ${err instanceof Error ? err.message : String(err)}`),
+		});
+	} catch (err) {
+		log.warn(`no tray icon: ${err instanceof Error ? err.message : String(err)}`);
+	}
+
+	const notifier = new Notifier({
+		events: studio.events,
+		busy,
+		create: (content) => new Notification(content),
+		supported: () => Notification.isSupported(),
+		settings,
+		open: (view, id) => showView({ type: "navigate", view, id }),
 	});
+
+	const openLogFolder = () => void openWithSystem(shell, logDir, "log folder").then((e) => e && log.warn(`cannot open the log folder: ${e}`));
+	const openReadme = () =>
+		void openWithSystem(shell, findReadme({ resourcesPath: process.resourcesPath, appPath: app.getAppPath() }), "README").then((e) => e && log.warn(`cannot open the README: ${e}`));
+	Menu.setApplicationMenu(
+		Menu.buildFromTemplate(appMenuTemplate({ platform: process.platform, appName: app.name, devTools: !app.isPackaged, send: showView, openReadme, openLogFolder })),
+	);
+
+	const quit: QuitGuard = guardQuit({
+		app,
+		busy,
+		confirm: messageBoxConfirm({ showMessageBox: (win: BrowserWindow, options) => dialog.showMessageBox(win, options) }, () => windows.show()),
+		close: async () => {
+			// Stopping everything is not news: no notifications while the engine closes.
+			notifier.mute();
+			unregister();
+			await studio.close();
+			notifier.close();
+			busy.close();
+			releasePower();
+			removeTray?.();
+			await logFile.detach();
+		},
+		log: (level, message) => log[level](message),
+	});
+	onWindowCreated = (win) =>
+		keepInTrayOnClose(win, {
+			busy,
+			settings,
+			quitting: () => quit.quitting,
+			hasTray: () => removeTray !== undefined,
+			notice: (title, body) => notifier.notice(title, body),
+		});
+	windows.ensure();
+
+	app.on("activate", () => windows.show());
 });
 
 app.on("web-contents-created", (_event, contents) => harden(contents));
