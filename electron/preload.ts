@@ -6,6 +6,7 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from "electron";
 import type { Envelope, StudioBridge } from "../shared/api";
 import { IpcChannel } from "../shared/ipc-channel";
+import { ShellChannel, type ShellMessage } from "../shared/shell-channel";
 
 type Listener = (payload: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();
@@ -33,6 +34,11 @@ const bridge: StudioBridge = {
 		ipcRenderer.postMessage(IpcChannel.media, { channel }, [port2]);
 		// Ports cannot be returned through the context bridge; hand ours to the page this way.
 		window.postMessage({ type: "moq-studio:media-port", channel }, window.location.origin === "null" ? "*" : window.location.origin, [port1]);
+	},
+	onShellMessage: (listener) => {
+		const relay = (_event: IpcRendererEvent, message: unknown) => listener(message as ShellMessage);
+		ipcRenderer.on(ShellChannel.message, relay);
+		return () => void ipcRenderer.removeListener(ShellChannel.message, relay);
 	},
 };
 

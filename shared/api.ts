@@ -4,6 +4,7 @@
 import { z } from "zod";
 import type { EventName, EventPayload, MethodArgs, MethodName, MethodResult } from "./contract";
 import type { StudioErrorInfo } from "./errors";
+import type { ShellMessage } from "./shell-channel";
 
 /** Removes an event subscription. */
 export type Unsubscribe = () => void;
@@ -35,6 +36,11 @@ export interface StudioBridge {
 	 * because ports cannot cross the context bridge as return values.
 	 */
 	openMediaChannel?(channel: string): void;
+	/**
+	 * Receives what the desktop shell asks of the page (menu accelerators, tray actions,
+	 * notification clicks, a second launch). Desktop host only; the renderer checks the shape.
+	 */
+	onShellMessage?(listener: (message: ShellMessage) => void): Unsubscribe;
 }
 
 /** A response as it crosses a boundary: a result or a typed error, never a thrown exception. */

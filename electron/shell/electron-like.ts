@@ -4,7 +4,7 @@
  * and the type-check of main.ts against electron.d.ts proves the real ones fit.
  */
 import type { BusyState } from "../engine/busy";
-import type { ShellMessage } from "./channel";
+import type { ShellMessage } from "../../shared/shell-channel";
 
 /** An Electron event whose default can be prevented (before-quit, will-quit, a window's close). */
 export interface PreventableEvent {

@@ -8,7 +8,7 @@
  *
  * View has no reload: Ctrl/Cmd+R records here, and a reload would drop the page's Go Live.
  */
-import { SHELL_VIEWS, type ShellMessage, type ShellView } from "./channel";
+import { SHELL_VIEWS, type ShellMessage, type ShellView } from "../../shared/shell-channel";
 import type { MenuItemTemplate } from "./electron-like";
 
 /** The menu bar's labels for the views. */

@@ -10,7 +10,7 @@ import type { EventName } from "../../shared/contract";
 import type { RecordingInfo } from "../../shared/recordings";
 import type { SessionState } from "../../shared/sessions";
 import type { BusyLive, BusySummary } from "../engine/busy";
-import type { ShellView } from "./channel";
+import type { ShellView } from "../../shared/shell-channel";
 import type { BusyObservable } from "./electron-like";
 import { ShellPreference, type ShellSettings } from "./settings";
 

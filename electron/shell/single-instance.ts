@@ -2,7 +2,7 @@
  * One studio per user: a second engine would start a second embedded relay and write the same
  * settings file. The second launch hands its arguments to the first, which shows its window.
  */
-import type { ShellMessage } from "./channel";
+import type { ShellMessage } from "../../shared/shell-channel";
 import type { WindowHost } from "./electron-like";
 
 /** The part of Electron's `app` used here. */

@@ -4,7 +4,7 @@
  * Messages sent before the page has loaded wait for it, so a click that recreated the window
  * still lands on the view it named.
  */
-import { ShellChannel, type ShellMessage } from "./channel";
+import { ShellChannel, type ShellMessage } from "../../shared/shell-channel";
 import type { WindowHost, WindowLike } from "./electron-like";
 
 /** A window the host can manage: a `BrowserWindow` fits. */

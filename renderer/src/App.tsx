@@ -5,6 +5,7 @@ import { ErrorBoundary } from "./components/ErrorBoundary";
 import { LogPanel } from "./components/LogPanel";
 import { Notifications } from "./components/Notifications";
 import { SettingsDialog } from "./components/SettingsDialog";
+import { installShortcuts } from "./lib/shortcuts";
 import { useBroadcasts } from "./stores/broadcasts";
 import { useHost } from "./stores/host";
 import { useLog } from "./stores/log";
@@ -77,6 +78,7 @@ export function App() {
 	const unseenErrors = useLog((s) => s.unseenErrors);
 	const [settingsOpen, setSettingsOpen] = useState(false);
 	useEffect(() => start(), [start]);
+	useEffect(() => installShortcuts(), []);
 	useEngineState();
 	useTheme();
 

@@ -8,7 +8,7 @@ import type { EventName } from "../../shared/contract";
 import type { RecordingInfo } from "../../shared/recordings";
 import type { SessionState } from "../../shared/sessions";
 import { BusyState } from "../../electron/engine/busy";
-import { ShellChannel, type ShellMessage } from "../../electron/shell/channel";
+import { ShellChannel, type ShellMessage } from "../../shared/shell-channel";
 import { keepInTrayOnClose } from "../../electron/shell/close-to-tray";
 import { findReadme, openWithSystem } from "../../electron/shell/help";
 import { appMenuTemplate } from "../../electron/shell/menu";

@@ -98,7 +98,11 @@ export class GoLiveManager {
 		this.#live.set(live.id, { live, openChannels: 0, everAttached: false });
 		this.#log.info(`live: ${spec.path} (${live.channels.map((c) => c.track).join(", ")})`);
 		this.#ensureTimer();
-		return this.info(live.id);
+		// Heard at once, not at the first stats tick: the shell's busy state keeps the machine
+		// awake from the moment the streamer is live.
+		const info = this.info(live.id);
+		this.#events.emit("golive.stats", info);
+		return info;
 	}
 
 	/**

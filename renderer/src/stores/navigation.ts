@@ -3,11 +3,12 @@
  * changes are in-page, so they never trigger the window's navigation guard.
  */
 import { create } from "zustand";
+import { SHELL_VIEWS, type ShellView } from "../../../shared/shell-channel";
 
-/** The views of the app shell, in navigation order. */
-export const VIEWS = ["sessions", "origins", "broadcasts", "monitor", "golive", "recordings"] as const;
+/** The views of the app shell, in navigation order (Ctrl/Cmd+1…6; the desktop menu uses the same list). */
+export const VIEWS = SHELL_VIEWS;
 /** One of {@link VIEWS}. */
-export type View = (typeof VIEWS)[number];
+export type View = ShellView;
 
 function fromHash(): View {
 	const h = window.location.hash.replace(/^#\/?/, "");

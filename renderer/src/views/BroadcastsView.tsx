@@ -282,6 +282,7 @@ const BroadcastRow = memo(function BroadcastRow({
 			aria-setsize={total}
 			aria-posinset={index + 1}
 			data-path={entry.path}
+			data-origin={entry.originId}
 			data-state={ended ? "ended" : "live"}
 		>
 			<span className="cell-path mono" title={entry.path}>

@@ -4,7 +4,8 @@
  * contract's event channel: it is not an engine event and the web host has no equivalent, the
  * browser handles the same shortcuts itself).
  *
- * No imports: the sandboxed preload may bundle this file to expose the channel.
+ * No imports: the sandboxed preload bundles this file to expose the channel, and the renderer
+ * imports the types.
  */
 
 /** The IPC channel the main process sends {@link ShellMessage}s on (main -> renderer only). */
