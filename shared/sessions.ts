@@ -27,7 +27,10 @@ export const SessionConnectArgs = z
 		consumeOrigin: OriginId.optional(),
 		/** Only consume announcements under this path prefix. */
 		prefix: z.string().max(1024).optional(),
-		/** A relay token (JWT); sent as `?jwt=` and never shown or logged. */
+		/**
+		 * A relay token (JWT); sent as `?jwt=` and never shown or logged. A `?jwt=` written in
+		 * `url` is moved here (and out of the URL); when both are given, this one wins.
+		 */
 		token: z.string().max(8192).optional(),
 		/** The relay certificate's sha-256 (hex), to trust a self-signed relay. */
 		certificateSha256: z.string().max(200).optional(),

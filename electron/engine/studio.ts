@@ -10,6 +10,7 @@ import type { Handlers } from "./dispatch";
 import { EventBus } from "./events";
 import { Batcher } from "./batch";
 import { Logger } from "./log/logger";
+import { displayRelayUrl } from "./log/redact";
 import { StudioError } from "../../shared/errors";
 import type { DesktopCapture } from "./golive/desktop-capture";
 import { GoLiveManager } from "./golive/manager";
@@ -19,7 +20,7 @@ import { OriginRegistry } from "./origins/registry";
 import { FilePublishManager } from "./publishing/manager";
 import { RecordingManager } from "./recordings/manager";
 import { startRelayWithFallback, type RelayHandle } from "./relay";
-import { SessionManager } from "./sessions/manager";
+import { SessionManager, splitUrlToken } from "./sessions/manager";
 import { FileSecretStore, type SecretStore } from "./settings/secrets";
 import { SettingsStore, type SavedSession } from "./settings/store";
 import { APP_NAME, APP_VERSION } from "./version";
@@ -87,7 +88,12 @@ export class Studio {
 		this.logger = options.logger ?? new Logger();
 		this.sessions = new SessionManager(this.origins, this.logger, this.events);
 		this.golive = new GoLiveManager({ origins: this.origins, sessions: this.sessions, events: this.events, log: this.logger.scope("golive") });
-		this.recordings = new RecordingManager({ origins: this.origins, events: this.events, log: this.logger.scope("record"), folder: () => this.recordingsDir });
+		this.recordings = new RecordingManager({
+			origins: this.origins,
+			events: this.events,
+			log: this.logger.scope("record"),
+			folder: () => this.recordingsDir,
+		});
 		this.publishing = new FilePublishManager({ origins: this.origins, events: this.events, log: this.logger.scope("publish"), sessions: this.sessions });
 		this.monitors = new MonitorManager({ origins: this.origins, events: this.events, log: this.logger.scope("monitor") });
 		this.#settings = options.dataDir ? new SettingsStore(options.dataDir) : undefined;
@@ -137,7 +143,8 @@ export class Studio {
 			},
 			"sessions.update": async ({ id, config }) => {
 				// An edit without a token keeps the saved one: the UI never sees tokens to send back.
-				const token = config.token ?? this.sessions.config(id).token;
+				// A `?jwt=` typed into the edited URL is a token given with the edit.
+				const token = splitUrlToken(config).args.token ?? this.sessions.config(id).token;
 				return { id: await this.sessions.replace(id, { ...config, token }) };
 			},
 			"sessions.restart": async ({ id }) => ({ id: await this.sessions.replace(id) }),
@@ -228,6 +235,7 @@ export class Studio {
 	async #restore(): Promise<void> {
 		if (!this.#settings) return;
 		this.#restoring = true;
+		let migrate = false;
 		try {
 			const saved = await this.#settings.load();
 			this.#preferences = saved.preferences as Preferences;
@@ -238,18 +246,23 @@ export class Studio {
 					this.logger.scope("settings").warn(`skipped saved origin ${o.name}: ${(err as Error).message}`);
 				}
 			}
-			for (const s of saved.sessions.filter((x) => x.enabled)) {
+			// Every saved session comes back: one the user closed stays closed (restartable), any
+			// other connects again, including one that had given up (issue 14).
+			for (const s of saved.sessions) {
 				try {
 					const token = s.sealedToken ? this.#secrets.open(s.sealedToken) : undefined;
-					const { sealedToken: _sealed, enabled: _enabled, id, ...config } = s;
-					this.sessions.connect({ ...config, token }, id);
+					const { sealedToken: _sealed, enabled, id, ...config } = s;
+					this.sessions.connect({ ...config, token }, id, { dormant: !enabled });
 				} catch (err) {
-					this.logger.scope("settings").warn(`skipped saved session to ${s.url}: ${(err as Error).message}`);
+					this.logger.scope("settings").warn(`skipped saved session to ${displayRelayUrl(s.url)}: ${(err as Error).message}`);
 				}
 			}
+			// Settings written before tokens left URLs hold one verbatim: seal it now.
+			migrate = saved.sessions.some((s) => splitUrlToken({ url: s.url }).args.token !== undefined);
 		} finally {
 			this.#restoring = false;
 		}
+		if (migrate) await this.#persist();
 	}
 
 	#sealToken(token: string | undefined): { sealedToken?: string } {

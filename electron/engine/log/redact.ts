@@ -18,3 +18,19 @@ export function redact(text: string): string {
 export function redactUrl(url: string | URL): string {
 	return redact(typeof url === "string" ? url : url.toString());
 }
+
+/**
+ * A relay URL as the studio shows it (session lists, events, the CLI, the log): the relay token
+ * (`?jwt=`) removed entirely, since the token is kept apart (sealed at rest) and a placeholder
+ * would only invite copying the URL back with it; any other secret-looking parameter redacted.
+ */
+export function displayRelayUrl(url: string | URL): string {
+	let parsed: URL;
+	try {
+		parsed = new URL(url);
+	} catch {
+		return redact(String(url));
+	}
+	parsed.searchParams.delete("jwt");
+	return redact(parsed.toString());
+}

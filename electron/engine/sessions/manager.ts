@@ -18,10 +18,42 @@ export type StatusListener = (id: string, code: number) => void;
 /** Connect arguments after schema validation. */
 export type ConnectInput = z.output<typeof ConnectSchema>;
 
+/** Connect arguments with the URL's `?jwt=` taken out, and what became of it. */
+export interface UrlTokenSplit {
+	/** The arguments with `?jwt=` removed from `url`; `token` set from it unless one was given. */
+	args: ConnectInput;
+	/** A `?jwt=` was in the URL but an explicit token was given too, so the URL's was dropped. */
+	urlTokenIgnored: boolean;
+}
+
+/**
+ * Moves a relay token written into the URL (`https://relay/?jwt=…`) into `token`, so it is
+ * handled like `--token`: sealed at rest, never stored, listed or logged in the URL (issue 14).
+ * When both are given the explicit token wins: it is the field meant for the token, and the
+ * URL's copy is more likely a stale paste. A URL that does not parse is left for
+ * `parseRelayUrl` to refuse.
+ */
+export function splitUrlToken(args: ConnectInput): UrlTokenSplit {
+	let url: URL;
+	try {
+		url = new URL(args.url);
+	} catch {
+		return { args, urlTokenIgnored: false };
+	}
+	if (!url.searchParams.has("jwt")) return { args, urlTokenIgnored: false };
+	const fromUrl = url.searchParams.get("jwt") ?? "";
+	url.searchParams.delete("jwt");
+	const explicit = args.token !== undefined && args.token !== "";
+	const token = explicit ? args.token : fromUrl || undefined;
+	return { args: { ...args, url: url.toString(), token }, urlTokenIgnored: explicit && fromUrl !== "" && fromUrl !== args.token };
+}
+
 /** The engine's sessions. */
 export class SessionManager {
 	readonly #sessions = new Map<string, Session>();
 	readonly #configs = new Map<string, ConnectInput>();
+	/** Sessions the user closed: they stay listed and saved, and come back closed after a restart. */
+	readonly #userClosed = new Set<string>();
 	readonly #changeListeners = new Set<() => void>();
 	readonly #statusListeners = new Set<StatusListener>();
 	readonly #origins: OriginRegistry;
@@ -39,8 +71,11 @@ export class SessionManager {
 	 * reports through status events. INVALID_ARGUMENT for a bad URL or pin, NOT_FOUND for an
 	 * unknown origin.
 	 */
-	connect(args: ConnectInput, id: string = randomUUID(), options: { embedded?: boolean } = {}): string {
+	connect(args: ConnectInput, id: string = randomUUID(), options: { embedded?: boolean; dormant?: boolean } = {}): string {
 		if (this.#sessions.has(id)) throw new StudioError("ALREADY_EXISTS", `a session with id ${JSON.stringify(id)} exists`);
+		// Every host's connect and update comes through here: the token leaves the URL once, for all.
+		const split = splitUrlToken(args);
+		args = split.args;
 		const url = parseRelayUrl(args.url, args.token);
 		for (const origin of [args.publishOrigin, args.consumeOrigin]) {
 			if (origin !== undefined && !this.#origins.has(origin)) {
@@ -74,9 +109,12 @@ export class SessionManager {
 				},
 				onState: (state) => this.#events.emit("sessions.state", { session: state }),
 			},
+			{ dormant: options.dormant },
 		);
+		if (split.urlTokenIgnored) log.warn("the URL carried a ?jwt= token and a token was also given: using the given token, ignoring the URL's");
 		this.#sessions.set(id, session);
 		this.#configs.set(id, args);
+		if (options.dormant) this.#userClosed.add(id);
 		this.#emitChange();
 		return id;
 	}
@@ -101,9 +139,13 @@ export class SessionManager {
 		return this.#configs.get(id)!;
 	}
 
-	/** Every session's configuration with whether it is still running, for persistence. */
+	/**
+	 * Every session's configuration, for persistence. `enabled` is false only for a session the
+	 * user closed: one that gave up reconnecting is kept enabled, so it is saved and tries again
+	 * at the next start instead of vanishing from the settings (issue 14).
+	 */
 	configs(): { id: string; config: ConnectInput; enabled: boolean }[] {
-		return [...this.#configs].map(([id, config]) => ({ id, config, enabled: !["closed", "failed"].includes(this.#sessions.get(id)!.state.phase) }));
+		return [...this.#configs].map(([id, config]) => ({ id, config, enabled: !this.#userClosed.has(id) }));
 	}
 
 	/** Called after sessions are added, removed or closed. */
@@ -131,9 +173,13 @@ export class SessionManager {
 		return this.#require(id).stats();
 	}
 
-	/** Closes a session (status 0 unless already terminal); NOT_FOUND for an unknown id. */
+	/**
+	 * Closes a session (status 0 unless already terminal) at the user's request: it stays listed
+	 * and saved, closed, until removed or restarted. NOT_FOUND for an unknown id.
+	 */
 	async close(id: string): Promise<SessionState> {
 		const session = this.#require(id);
+		this.#userClosed.add(id);
 		await session.close();
 		this.#emitChange();
 		return session.state;
@@ -144,6 +190,7 @@ export class SessionManager {
 		await this.close(id);
 		this.#sessions.delete(id);
 		this.#configs.delete(id);
+		this.#userClosed.delete(id);
 		this.#emitChange();
 		this.#events.emit("sessions.removed", { id });
 	}

@@ -16,7 +16,7 @@ import * as Moq from "@moq/net";
 import { StudioError } from "../../../shared/errors";
 import type { SessionState, SessionStats, BroadcastStats } from "../../../shared/sessions";
 import type { Log } from "../log/logger";
-import { redactUrl } from "../log/redact";
+import { displayRelayUrl } from "../log/redact";
 import { RemoteBroadcast } from "../origins/broadcast";
 import { serveBroadcast, type ServeCounters } from "../origins/forward";
 import type { OriginRegistry } from "../origins/registry";
@@ -44,6 +44,15 @@ export interface SessionConfig {
 	wakeProbeMs: number;
 	/** The session to the studio's own embedded relay (shown as such, not persisted). */
 	embedded?: boolean;
+}
+
+/** How a session begins. */
+export interface SessionStart {
+	/**
+	 * Begin closed without connecting: a saved session the user had disconnected comes back
+	 * like that after a restart, listed and restartable, and reports no status (it never ran).
+	 */
+	dormant?: boolean;
 }
 
 /** Defaults for the timing options of {@link SessionConfig}. */
@@ -92,14 +101,14 @@ export class Session {
 	#connectedTotalMs = 0;
 	readonly done: Promise<void>;
 
-	constructor(id: string, config: SessionConfig, hooks: SessionHooks) {
+	constructor(id: string, config: SessionConfig, hooks: SessionHooks, start: SessionStart = {}) {
 		this.id = id;
 		this.#config = config;
 		this.#hooks = hooks;
 		this.#state = {
 			id,
-			url: redactUrl(config.url),
-			phase: "connecting",
+			url: displayRelayUrl(config.url),
+			phase: start.dormant ? "closed" : "connecting",
 			epoch: 0,
 			reconnects: 0,
 			attempt: 0,
@@ -108,12 +117,17 @@ export class Session {
 			nextRetryAt: null,
 			lastError: null,
 			connectedAt: null,
-			terminalCode: null,
+			terminalCode: start.dormant ? 0 : null,
 			publishOrigin: config.publishOrigin ?? null,
 			consumeOrigin: config.consumeOrigin ?? null,
 			prefix: config.prefix ?? "",
 			embedded: config.embedded ?? false,
 		};
+		if (start.dormant) {
+			this.#terminal = true;
+			this.done = Promise.resolve();
+			return;
+		}
 		this.done = this.#run().catch((err: unknown) => {
 			// The loop itself must never die silently: report it as a give-up.
 			this.#hooks.log.error(`session loop crashed: ${StudioError.from(err).message}`);
@@ -165,7 +179,6 @@ export class Session {
 		const broadcasts: BroadcastStats[] = [];
 		for (const [path, served] of epoch?.published ?? []) {
 			const { tracks, ...totals } = served.counters;
-			served.rate.sample(totals.bytes);
 			broadcasts.push({
 				path,
 				direction: "publish",
@@ -193,11 +206,21 @@ export class Session {
 		};
 	}
 
+	/**
+	 * Samples the session's meters and every served broadcast's meter at one instant. The card's
+	 * OUT total and its per-broadcast lines are one measurement over the same windows: sampled
+	 * apart (the session by the keepalive every second, a broadcast only when someone asked for
+	 * stats), a broadcast's first reading after a quiet spell averaged everything since the last
+	 * look, and showed `demo/cam2 · 100 kb/s` beside a session sending 0 b/s (issue 14).
+	 */
 	#sample(): void {
-		const c = this.#epoch?.conn.counters;
-		if (!c) return;
-		this.#rateIn.sample(this.#totalsWith(c).bytesIn);
-		this.#rateOut.sample(this.#totalsWith(c).bytesOut);
+		const epoch = this.#epoch;
+		if (!epoch) return;
+		const now = Date.now();
+		const totals = this.#totalsWith(epoch.conn.counters);
+		this.#rateIn.sample(totals.bytesIn, now);
+		this.#rateOut.sample(totals.bytesOut, now);
+		for (const served of epoch.published.values()) served.rate.sample(served.counters.bytes, now);
 	}
 
 	#base = { bytesIn: 0, bytesOut: 0 };
@@ -348,12 +371,13 @@ export class Session {
 		if (this.#config.publishOrigin) this.#publishOrigin(epoch, this.#config.publishOrigin);
 		if (this.#config.consumeOrigin) this.#consumeOrigin(epoch, this.#config.consumeOrigin);
 
-		return ended.then((reason) => {
+		return ended.then(async (reason) => {
 			for (const c of epoch.cleanups) c();
 			for (const { producer } of epoch.published.values()) producer.close();
 			for (const remote of epoch.consumed.values()) remote.end("disconnected");
 			this.#sample();
 			this.#base = { ...this.#totals };
+			if (this.#closing) await closeGracefully(conn);
 			conn.close();
 			this.#epoch = undefined;
 			return reason;
@@ -460,4 +484,36 @@ export class Session {
 			}
 		})();
 	}
+}
+
+/** The longest a closing session waits for its QMux close to reach the relay. */
+export const GRACEFUL_CLOSE_MS = 1000;
+
+/**
+ * Closes the MoQ session and lets the transport finish: QMux queues an APPLICATION_CLOSE and
+ * closes the WebSocket a moment later (qmux session.js `#sendApplicationClose`), while
+ * `MoqConnection.close()` terminates the socket at once. Terminating first dropped the queued
+ * close, so every session the user closed, and every CLI command that exited, reached the
+ * relay as a dropped socket (1006) instead of a clean close (issue 14). Resolves when the socket
+ * has closed or after {@link GRACEFUL_CLOSE_MS}, whichever is first: a dead peer cannot hold
+ * a close up.
+ */
+async function closeGracefully(conn: MoqConnection): Promise<void> {
+	const { socket } = conn;
+	if (socket.readyState === socket.CLOSED) return;
+	await new Promise<void>((resolve) => {
+		const timer = setTimeout(done, GRACEFUL_CLOSE_MS);
+		timer.unref?.();
+		socket.once("close", done);
+		function done() {
+			clearTimeout(timer);
+			socket.off("close", done);
+			resolve();
+		}
+		try {
+			conn.established.close();
+		} catch {
+			done(); // already closed
+		}
+	});
 }

@@ -7,6 +7,7 @@
  * its session (APPLICATION_CLOSE 0). Those are facts of life for a relay, not errors; a decode
  * failure, a protocol violation or a non-zero application close code still is.
  */
+import { inspect } from "node:util";
 
 /**
  * Close codes that mean "the peer left": 0 is the MoQ/QMux clean close; 1000 (normal), 1001
@@ -81,4 +82,20 @@ export function onlySubscriberCancelled(args: readonly unknown[]): boolean {
 		return match !== null && Number(match[1]) === SUBSCRIBER_CANCELLED_CODE;
 	}
 	return only instanceof Error && only.name === "RemoteError" && "code" in only && only.code === SUBSCRIBER_CANCELLED_CODE;
+}
+
+/**
+ * A library's console arguments as one short line without stacks: strings as they are, an Error
+ * as its message (its name when it is not a plain Error). For routine lines (a peer that left, a
+ * subscriber that cancelled): `util.format` would append the stack, whose `file:///…/node_modules`
+ * paths made a client disconnecting read like a crash in the Log view (issue 14).
+ */
+export function withoutStacks(args: readonly unknown[]): string {
+	return args
+		.map((a) => {
+			if (typeof a === "string") return a;
+			if (a instanceof Error) return a.name && a.name !== "Error" ? `${a.name}: ${a.message}` : a.message;
+			return inspect(a, { depth: 2, breakLength: Infinity });
+		})
+		.join(" ");
 }

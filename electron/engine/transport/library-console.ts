@@ -10,7 +10,7 @@
  */
 import { format } from "node:util";
 import type { Log } from "../log/logger";
-import { onlyPeerLeft, onlySubscriberCancelled } from "./close-reason";
+import { onlyPeerLeft, onlySubscriberCancelled, withoutStacks } from "./close-reason";
 
 let installed: (() => void) | undefined;
 
@@ -23,10 +23,13 @@ export function captureLibraryConsole(log: Log): () => void {
 	console.info = (...args: unknown[]) => log.debug(format(...args));
 	// `@moq/net` warns "publish error: … error=remote error: 0" each time a subscriber simply
 	// unsubscribes (close-reason.ts): routine, and as frequent as viewers come and go, so debug.
-	console.warn = (...args: unknown[]) => (onlySubscriberCancelled(args) ? log.debug(format(...args)) : log.warn(format(...args)));
+	// So is its "datagram stream error" warning when the connection ended because the peer left.
+	// Routine lines are written without the stack (close-reason.ts `withoutStacks`).
+	console.warn = (...args: unknown[]) =>
+		onlySubscriberCancelled(args) || onlyPeerLeft(args) ? log.debug(withoutStacks(args)) : log.warn(format(...args));
 	// `@moq/net` prints every connection end as an error, a peer that simply left included
 	// (close-reason.ts); those lines would raise the UI's error badge on each clean CLI exit.
-	console.error = (...args: unknown[]) => (onlyPeerLeft(args) ? log.info(format(...args)) : log.error(format(...args)));
+	console.error = (...args: unknown[]) => (onlyPeerLeft(args) ? log.info(withoutStacks(args)) : log.error(format(...args)));
 	const restore = () => {
 		Object.assign(console, original);
 		installed = undefined;
