@@ -2,6 +2,8 @@ import * as Tooltip from "@radix-ui/react-tooltip";
 import { Clapperboard, Disc3, Layers, MonitorPlay, Radio, RadioTower, ScrollText, Settings, type LucideIcon } from "lucide-react";
 import { useEffect, useState } from "react";
 import { ErrorBoundary } from "./components/ErrorBoundary";
+import { HostProblem } from "./components/HostProblem";
+import { LiveIndicator } from "./components/LiveIndicator";
 import { LogPanel } from "./components/LogPanel";
 import { Notifications } from "./components/Notifications";
 import { SettingsDialog } from "./components/SettingsDialog";
@@ -71,7 +73,7 @@ function useTheme(): void {
 
 /** The app shell: navigation, the current view, the log dock, connection status and notifications. */
 export function App() {
-	const { start, connected, problem, kind, info } = useHost();
+	const { start, connected, problem, kind, info, refused } = useHost();
 	const { view, go } = useNavigation();
 	const logOpen = usePreferences((s) => s.logOpen);
 	const setPref = usePreferences((s) => s.set);
@@ -82,14 +84,7 @@ export function App() {
 	useEngineState();
 	useTheme();
 
-	if (kind === "none" && problem) {
-		return (
-			<main className="fatal" role="alert">
-				<h1>MoQ Studio</h1>
-				<p>{problem}</p>
-			</main>
-		);
-	}
+	if ((kind === "none" && problem) || refused) return <HostProblem />;
 
 	return (
 		<Tooltip.Provider delayDuration={400}>
@@ -114,6 +109,7 @@ export function App() {
 							</li>
 						))}
 					</ul>
+					<LiveIndicator />
 					<div className="sidebar-tools">
 						<button type="button" className="nav-item" aria-pressed={logOpen} onClick={() => setPref("logOpen", !logOpen)}>
 							<ScrollText size={18} aria-hidden />

@@ -98,7 +98,8 @@ describe("Broadcasts row actions", () => {
 		// Record from the context menu: the engine records that broadcast, the user is told.
 		await first.click({ button: "right" });
 		await menu.getByRole("menuitem", { name: "Record" }).click();
-		await page.getByRole("status").filter({ hasText: `${name(0)} is being recorded` }).waitFor();
+		// The flood's broadcasts carry no media: the recording waits for it and says so.
+		await page.getByRole("status").filter({ hasText: `${name(0)}: recording starts when its media arrives` }).waitFor();
 		const recordings = await t.studio.handlers["recordings.list"]({});
 		expect(recordings.map((r) => r.path)).toContain(name(0));
 

@@ -3,7 +3,9 @@
  */
 import type { StudioApi, StudioBridge } from "../../../shared/api";
 import { createStudioApi } from "./client";
-import { connectWebBridge, takeToken } from "./web-bridge";
+import { connectWebBridge, takeToken, type BridgeState } from "./web-bridge";
+
+export type { BridgeState } from "./web-bridge";
 
 declare global {
 	interface Window {
@@ -16,18 +18,18 @@ export type HostConnection =
 	| { kind: "electron" | "web"; api: StudioApi }
 	| { kind: "none"; reason: string };
 
-/** Finds the host once; `onConnected` follows the web bridge's socket state. */
-export function connectHost(onConnected: (connected: boolean) => void): HostConnection {
+/** Finds the host once; `onState` follows the web bridge's socket state (the desktop host is always up). */
+export function connectHost(onState: (state: BridgeState) => void): HostConnection {
 	if (window.studio) {
-		onConnected(true);
+		onState("connected");
 		return { kind: "electron", api: createStudioApi(window.studio) };
 	}
 	const token = takeToken();
 	if (!token) {
 		return {
 			kind: "none",
-			reason: "This page needs the address printed by `moq-studio web` (it carries an access token).",
+			reason: "This page needs the full address the studio printed when it started: it carries an access token.",
 		};
 	}
-	return { kind: "web", api: createStudioApi(connectWebBridge(token, onConnected)) };
+	return { kind: "web", api: createStudioApi(connectWebBridge(token, onState)) };
 }

@@ -2,11 +2,34 @@
  * The `StudioBridge` of the web host: the contract over one WebSocket to `/bridge`, with the
  * token the host printed. Reconnects with a short backoff if the host restarts, replaying
  * event subscriptions; calls made while disconnected fail with a CLOSED error instead of hanging.
+ *
+ * A browser hides why a WebSocket handshake failed (a 401 and a host that is down both close
+ * with 1006 before `open`), so a socket that fails before opening is followed by a probe of the
+ * page's own origin: when the host answers HTTP but refused the socket, the token is wrong (or
+ * belongs to an earlier run of the host, which draws a new one each start). A page that never
+ * connected decides on the first refusal (so a wrong address does not show the studio first);
+ * once connected, two in a row are needed, so a host that is just stopping is not taken for one.
  */
 import type { BridgeMessage, Envelope, StudioBridge } from "../../../shared/api";
 import { StudioError } from "../../../shared/errors";
 
 type Pending = (envelope: Envelope) => void;
+
+/** Where the bridge stands: up, down (retrying), or refused by a running host (wrong token; no retry). */
+export type BridgeState = "connected" | "disconnected" | "refused";
+
+/** Refusals in a row, each confirmed by a probe, before a bridge that was connected gives up. */
+const REFUSALS_TO_GIVE_UP = 2;
+
+/** True when the host that served this page answers HTTP now. */
+async function hostAnswers(): Promise<boolean> {
+	try {
+		const res = await fetch(`${location.origin}/`, { method: "HEAD", cache: "no-store" });
+		return res.ok;
+	} catch {
+		return false;
+	}
+}
 
 /** Where the page keeps the web host's token for reloads (the address bar no longer shows it). */
 export const TOKEN_KEY = "moq-studio-token";
@@ -24,13 +47,15 @@ export function takeToken(): string | null {
 	return sessionStorage.getItem(TOKEN_KEY);
 }
 
-/** Opens the bridge; `onState` reports whether the socket is up. */
-export function connectWebBridge(token: string, onState: (connected: boolean) => void): StudioBridge {
+/** Opens the bridge; `onState` reports whether the socket is up, or that the host refused the token. */
+export function connectWebBridge(token: string, onState: (state: BridgeState) => void): StudioBridge {
 	const pending = new Map<number, Pending>();
 	const listeners = new Map<string, Set<(payload: unknown) => void>>();
 	let nextId = 1;
 	let socket: WebSocket | undefined;
 	let retryMs = 250;
+	let refusals = 0;
+	let everConnected = false;
 
 	const closedError = (): Envelope => ({
 		ok: false,
@@ -40,9 +65,13 @@ export function connectWebBridge(token: string, onState: (connected: boolean) =>
 	const open = () => {
 		const ws = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/bridge?token=${encodeURIComponent(token)}`);
 		socket = ws;
+		let opened = false;
 		ws.onopen = () => {
+			opened = true;
+			everConnected = true;
 			retryMs = 250;
-			onState(true);
+			refusals = 0;
+			onState("connected");
 			if (listeners.size > 0) ws.send(JSON.stringify({ type: "subscribe", events: [...listeners.keys()] }));
 		};
 		ws.onmessage = (ev: MessageEvent) => {
@@ -62,11 +91,22 @@ export function connectWebBridge(token: string, onState: (connected: boolean) =>
 			}
 		};
 		ws.onclose = () => {
-			onState(false);
 			for (const done of pending.values()) done(closedError());
 			pending.clear();
-			setTimeout(open, retryMs);
-			retryMs = Math.min(retryMs * 2, 5000);
+			const retry = () => {
+				onState("disconnected");
+				setTimeout(open, retryMs);
+				retryMs = Math.min(retryMs * 2, 5000);
+			};
+			if (opened) {
+				refusals = 0;
+				return retry();
+			}
+			void hostAnswers().then((up) => {
+				refusals = up ? refusals + 1 : 0;
+				if (refusals >= (everConnected ? REFUSALS_TO_GIVE_UP : 1)) onState("refused");
+				else retry();
+			});
 		};
 	};
 	open();

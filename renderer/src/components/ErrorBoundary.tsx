@@ -1,5 +1,7 @@
 import { TriangleAlert } from "lucide-react";
 import { Component, type ReactNode } from "react";
+import { explainError } from "../lib/errors";
+import { useLog } from "../stores/log";
 
 /**
  * Keeps one view's rendering error from blanking the whole window: the view shows what went wrong
@@ -19,6 +21,8 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey: st
 
 	override componentDidCatch(error: Error): void {
 		console.error(`view error: ${error.message}`);
+		// The words are for the person; the message stays findable in the Log view.
+		useLog.getState().addLocal("error", `view error: ${error.message}`);
 	}
 
 	override render() {
@@ -27,7 +31,11 @@ export class ErrorBoundary extends Component<{ children: ReactNode; resetKey: st
 			<div className="empty" role="alert">
 				<TriangleAlert className="empty-icon" aria-hidden size={40} strokeWidth={1.5} />
 				<h2>This view hit a problem</h2>
-				<p className="mono">{this.state.error.message}</p>
+				<p>{explainError(this.state.error).sentence} Try again; if it keeps happening, the Log view has the details.</p>
+				<details className="error-details">
+					<summary>Details</summary>
+					<code>{this.state.error.message}</code>
+				</details>
 				<button type="button" className="button" onClick={() => this.setState({ error: null })}>
 					Try again
 				</button>

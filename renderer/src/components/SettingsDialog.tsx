@@ -1,10 +1,69 @@
 import { Monitor, Moon, Sun } from "lucide-react";
-import { useId } from "react";
+import { useEffect, useId, useState } from "react";
 import type { LogLevel } from "../../../shared/models";
 import { LOG_LEVELS } from "../stores/log";
 import { usePreferences, type ThemeChoice } from "../stores/preferences";
 import { useHost } from "../stores/host";
+import { useNotifications } from "../stores/notifications";
 import { Dialog } from "./Dialog";
+
+/**
+ * The desktop shell's switches, as the Electron main process reads them from the engine's
+ * preferences (`electron/shell/settings.ts`): the keys and their defaults must match it.
+ */
+export const DESKTOP_SETTINGS = [
+	{ key: "shell.closeToTray", label: "Keep running in the tray when the window is closed while live or recording", fallback: true },
+	{ key: "notify.live", label: "Notify when a broadcast goes live or stops", fallback: true },
+	{ key: "notify.recording", label: "Notify when a recording finishes or fails", fallback: true },
+	{ key: "notify.sessionFailed", label: "Notify when a relay session stops reconnecting", fallback: true },
+	{ key: "notify.sessionReconnected", label: "Notify when a relay session reconnects", fallback: true },
+] as const;
+
+/** One of {@link DESKTOP_SETTINGS}' keys. */
+export type DesktopSettingKey = (typeof DESKTOP_SETTINGS)[number]["key"];
+
+/**
+ * The desktop shell's preferences, read when the dialog opens and written one key at a time
+ * (the shell reads them from the engine, so there is nothing to keep in a renderer store).
+ */
+function DesktopSettings({ open }: { open: boolean }) {
+	const api = useHost((s) => s.api);
+	const [values, setValues] = useState<Partial<Record<DesktopSettingKey, boolean>>>({});
+	useEffect(() => {
+		if (!open || !api) return;
+		let live = true;
+		api.invoke("preferences.get", {}).then(
+			(record) => {
+				if (!live) return;
+				const next: Partial<Record<DesktopSettingKey, boolean>> = {};
+				for (const { key } of DESKTOP_SETTINGS) if (typeof record[key] === "boolean") next[key] = record[key];
+				setValues(next);
+			},
+			() => undefined,
+		);
+		return () => {
+			live = false;
+		};
+	}, [open, api]);
+	const change = (key: DesktopSettingKey, value: boolean) => {
+		setValues((v) => ({ ...v, [key]: value }));
+		api?.invoke("preferences.set", { preferences: { [key]: value } }).catch((err: unknown) => {
+			setValues((v) => ({ ...v, [key]: !value }));
+			useNotifications.getState().error("Could not save the setting", err);
+		});
+	};
+	return (
+		<fieldset className="settings-group">
+			<legend>Desktop</legend>
+			{DESKTOP_SETTINGS.map(({ key, label, fallback }) => (
+				<label key={key} className="check">
+					<input type="checkbox" checked={values[key] ?? fallback} onChange={(e) => change(key, e.target.checked)} data-setting={key} />
+					{label}
+				</label>
+			))}
+		</fieldset>
+	);
+}
 
 const THEMES: { value: ThemeChoice; label: string; icon: typeof Sun }[] = [
 	{ value: "system", label: "System", icon: Monitor },
@@ -12,12 +71,16 @@ const THEMES: { value: ThemeChoice; label: string; icon: typeof Sun }[] = [
 	{ value: "light", label: "Light", icon: Sun },
 ];
 
-/** Preferences the engine keeps for the UI: theme, log level. Changes apply at once. */
+/**
+ * Preferences the engine keeps: theme, log level, and in the desktop host the shell's tray and
+ * notification switches. Changes apply at once.
+ */
 export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
 	const theme = usePreferences((s) => s.theme);
 	const logLevel = usePreferences((s) => s.logLevel);
 	const set = usePreferences((s) => s.set);
 	const info = useHost((s) => s.info);
+	const desktop = useHost((s) => s.kind === "electron");
 	const levelId = useId();
 	return (
 		<Dialog open={open} onClose={onClose} title="Settings" description="Saved by the engine and restored at the next start.">
@@ -43,6 +106,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
 						))}
 					</select>
 				</div>
+				{desktop && <DesktopSettings open={open} />}
 				{info && (
 					<p className="muted about">
 						{info.name} {info.version} · {info.host} host · {info.platform}

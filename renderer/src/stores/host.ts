@@ -5,6 +5,7 @@ import { create } from "zustand";
 import type { StudioApi } from "../../../shared/api";
 import type { AppInfo } from "../../../shared/models";
 import { connectHost } from "../api";
+import { errorText } from "../lib/errors";
 
 /** State of the host connection. */
 export interface HostState {
@@ -14,6 +15,8 @@ export interface HostState {
 	info: AppInfo | null;
 	/** Why there is no host, in plain words, or null. */
 	problem: string | null;
+	/** The web host is running but refused this page's token (a wrong or outdated address). */
+	refused: boolean;
 	/** Finds the host and loads its info; safe to call once at start. */
 	start(): void;
 }
@@ -25,6 +28,7 @@ export const useHost = create<HostState>()((set, get) => ({
 	connected: false,
 	info: null,
 	problem: null,
+	refused: false,
 	start() {
 		if (get().api) return;
 		const loadInfo = () => {
@@ -32,12 +36,12 @@ export const useHost = create<HostState>()((set, get) => ({
 			if (connected && api && !info) {
 				api.invoke("app.info", {}).then(
 					(i) => set({ info: i }),
-					(err: unknown) => set({ problem: err instanceof Error ? err.message : String(err) }),
+					(err: unknown) => set({ problem: errorText(err) }),
 				);
 			}
 		};
-		const conn = connectHost((connected) => {
-			set({ connected });
+		const conn = connectHost((state) => {
+			set({ connected: state === "connected", refused: state === "refused" });
 			loadInfo();
 		});
 		if (conn.kind === "none") set({ kind: "none", problem: conn.reason });

@@ -26,7 +26,15 @@ export interface LogState {
 	unseenErrors: number;
 	follow(): () => void;
 	markSeen(): void;
+	/**
+	 * Adds a line from this window (scope `ui`), e.g. the code of an error a toast explained in
+	 * words. It does not raise the red badge: the person has already seen the toast.
+	 */
+	addLocal(level: LogLevel, message: string): void;
 }
+
+/** The scope of lines the renderer adds itself. */
+export const LOCAL_SCOPE = "ui";
 
 /** The log store. */
 export const useLog = create<LogState>()((set, get) => ({
@@ -50,7 +58,10 @@ export const useLog = create<LogState>()((set, get) => ({
 				// Batches that raced the list: keep what is newer than its last line.
 				const later = (early ?? []).filter((e) => e.at > last);
 				early = null;
-				set({ entries: recent.concat(later).slice(-LOG_CAPACITY) });
+				// Lines this window added before the list arrived stay, in time order.
+				const local = get().entries.filter((e) => e.scope === LOCAL_SCOPE);
+				const merged = recent.concat(later, local).sort((a, b) => a.at - b.at);
+				set({ entries: merged.slice(-LOG_CAPACITY) });
 			},
 			() => {
 				early = null;
@@ -59,4 +70,8 @@ export const useLog = create<LogState>()((set, get) => ({
 		return off;
 	},
 	markSeen: () => set({ unseenErrors: 0 }),
+	addLocal(level, message) {
+		const all = get().entries.concat({ at: Date.now(), level, scope: LOCAL_SCOPE, message });
+		set({ entries: all.length > LOG_CAPACITY ? all.slice(all.length - LOG_CAPACITY) : all });
+	},
 }));

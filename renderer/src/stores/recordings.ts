@@ -17,10 +17,17 @@ export interface RecordingsState {
 	stop(id: string): Promise<void>;
 }
 
+/** Recordings started in this window that still wait: they get a toast when writing starts. */
+const awaited = new Set<string>();
+
 /** The recordings store. */
 export const useRecordings = create<RecordingsState>()((set, get) => {
 	const upsert = (r: RecordingInfo) => {
 		const { byId, order } = get();
+		if (awaited.has(r.id) && r.state !== "waiting") {
+			awaited.delete(r.id);
+			if (r.state === "recording") useNotifications.getState().push("info", "Recording", `${r.path} is being recorded.`);
+		}
 		set({ byId: { ...byId, [r.id]: r }, order: byId[r.id] ? order : [r.id, ...order] });
 	};
 	return {
@@ -37,8 +44,14 @@ export const useRecordings = create<RecordingsState>()((set, get) => {
 		},
 		async start(originId, path) {
 			try {
-				upsert(await requireApi().invoke("recordings.start", { originId, path }));
-				useNotifications.getState().push("info", "Recording", `${path} is being recorded.`);
+				const r = await requireApi().invoke("recordings.start", { originId, path });
+				upsert(r);
+				// A recording usually starts by waiting (for the announcement, then the catalog):
+				// say so, and say "being recorded" only once something is written.
+				if (r.state === "waiting") {
+					awaited.add(r.id);
+					useNotifications.getState().push("info", "Waiting to record", `${path}: recording starts when its media arrives.`);
+				} else if (r.state === "recording") useNotifications.getState().push("info", "Recording", `${path} is being recorded.`);
 				return true;
 			} catch (err) {
 				useNotifications.getState().error(`Could not record ${path}`, err);

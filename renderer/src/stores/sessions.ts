@@ -8,6 +8,7 @@
  */
 import { create } from "zustand";
 import type { SessionConfigView, SessionConnectArgs, SessionState } from "../../../shared/sessions";
+import { explainError } from "../lib/errors";
 import { relayLabel } from "../lib/format";
 import { requireApi } from "./host";
 import { useNotifications } from "./notifications";
@@ -51,11 +52,16 @@ function notifyTransition(prev: SessionState | undefined, next: SessionState): v
 	const notices = useNotifications.getState();
 	const where = relayLabel(next.url);
 	if (next.phase === "backoff" && prev?.phase !== "backoff" && next.attempt === 1) {
-		const why = next.lastError?.message ?? "the connection was lost";
-		notices.push("warning", next.epoch > 0 ? `Disconnected from ${where}` : `Could not connect to ${where}`, `${why}. Reconnecting…`);
+		const why = next.lastError ? explainError(next.lastError).sentence : "The connection was lost.";
+		notices.push("warning", next.epoch > 0 ? `Disconnected from ${where}` : `Could not connect to ${where}`, `${why} Reconnecting…`, next.lastError ? explainError(next.lastError).details : undefined);
 	} else if (next.phase === "failed" && prev?.phase !== "failed") {
-		const e = next.lastError;
-		notices.push("error", `Gave up on ${where}`, e ? `${e.name}: ${e.message}` : "the session failed");
+		const e = next.lastError ? explainError(next.lastError) : null;
+		notices.push(
+			"error",
+			`Stopped reconnecting to ${where}`,
+			e ? `${e.sentence} ${e.advice} Use Reconnect on its card to try again.`.replace(/\s+/g, " ") : "The session failed. Use Reconnect on its card to try again.",
+			e?.details,
+		);
 	}
 }
 

@@ -20,7 +20,8 @@ export function OriginsView() {
 
 	const submit = async (e: FormEvent) => {
 		e.preventDefault();
-		if (await create(name)) setName("");
+		if (!name.trim()) return;
+		if (await create(name.trim())) setName("");
 	};
 
 	return (
@@ -34,8 +35,9 @@ export function OriginsView() {
 					<label htmlFor={inputId} className="sr-only">
 						New origin name
 					</label>
-					<input id={inputId} value={name} onChange={(e) => setName(e.target.value)} placeholder="New origin name" />
-					<button type="submit" className="button primary">
+					<input id={inputId} value={name} onChange={(e) => setName(e.target.value)} placeholder="New origin name" maxLength={80} />
+					{/* An origin needs a name: nothing to send until one is typed. */}
+					<button type="submit" className="button primary" disabled={name.trim() === ""} title={name.trim() === "" ? "Type a name first" : undefined}>
 						<Plus size={16} aria-hidden /> Create origin
 					</button>
 				</form>
@@ -72,7 +74,8 @@ function OriginRow({ origin }: { origin: Origin }) {
 
 	const save = async (e: FormEvent) => {
 		e.preventDefault();
-		if (await rename(origin.id, draft)) setEditing(false);
+		if (!draft.trim()) return;
+		if (await rename(origin.id, draft.trim())) setEditing(false);
 	};
 
 	return (
@@ -85,9 +88,10 @@ function OriginRow({ origin }: { origin: Origin }) {
 							value={draft}
 							onChange={(e) => setDraft(e.target.value)}
 							onKeyDown={(e) => e.key === "Escape" && setEditing(false)}
+							maxLength={80}
 							autoFocus
 						/>
-						<button type="submit" className="icon-button" aria-label="Save name">
+						<button type="submit" className="icon-button" aria-label="Save name" disabled={draft.trim() === ""}>
 							<Check size={16} aria-hidden />
 						</button>
 						<button type="button" className="icon-button" aria-label="Cancel rename" onClick={() => setEditing(false)}>
@@ -149,9 +153,9 @@ function FlowList({ icon, title, sessions, empty }: { icon: "up" | "down"; title
 			) : (
 				<ul aria-label={`${title}`}>
 					{sessions.map((s) => (
-						<li key={s.id} className="tag">
+						<li key={s.id} className="tag flow-tag" title={s.url}>
 							<span className={`dot dot-${s.phase}`} aria-hidden />
-							{relayLabel(s.url)}
+							<span className="flow-tag-text">{relayLabel(s.url)}</span>
 							<span className="sr-only"> ({s.phase})</span>
 						</li>
 					))}

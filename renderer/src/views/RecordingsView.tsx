@@ -3,23 +3,29 @@ import { useEffect, useId, useState, type FormEvent } from "react";
 import type { RecordingInfo } from "../../../shared/recordings";
 import { EmptyState } from "../components/EmptyState";
 import { IconButton } from "../components/IconButton";
+import { explainError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
+import { useHost } from "../stores/host";
 import { useOrigins } from "../stores/origins";
 import { useRecordings } from "../stores/recordings";
 
+/** The state in one word: waiting is not recording (nothing is written yet). */
 const STATE_LABEL: Record<RecordingInfo["state"], string> = {
-	waiting: "waiting for the broadcast",
+	waiting: "waiting",
 	recording: "recording",
 	finished: "finished",
 	failed: "failed",
 };
 
-function describeEnd(r: RecordingInfo): string {
-	if (r.state === "failed") return r.error ? `${r.error.name}: ${r.error.message}` : "failed";
-	if (r.end === "ended") return "the broadcast ended";
-	if (r.end === "duration") return "duration reached";
-	if (r.end === "stopped") return "stopped";
-	return "";
+/** One line on where the recording stands: what it waits for, or why it stopped. */
+export function describeRecording(r: RecordingInfo): string {
+	if (r.state === "waiting") return "Waiting for the broadcast to be announced; nothing is written yet.";
+	if (r.state === "recording") return "Writing to the file.";
+	if (r.state === "failed" || r.end === "failed") return r.error ? `Stopped by an error: ${explainError(r.error).sentence}` : "Stopped by an error.";
+	if (r.end === "ended") return "Stopped because the broadcast ended.";
+	if (r.end === "duration") return "Stopped after the requested duration.";
+	if (r.end === "stopped") return "Stopped by you.";
+	return "Finished.";
 }
 
 // Set through the DOM (not a style attribute), which the strict CSP allows.
@@ -41,13 +47,12 @@ function TrackLine({ track: t, live }: { track: RecordingInfo["tracks"][number];
 
 /** Starts a recording: an origin and a broadcast path (it may be announced later). */
 function NewRecording() {
+	// The app shell follows the origins while the engine is reachable.
 	const origins = useOrigins((s) => s.origins);
-	const followOrigins = useOrigins((s) => s.follow);
 	const start = useRecordings((s) => s.start);
 	const [originId, setOriginId] = useState("");
 	const [path, setPath] = useState("");
 	const ids = { origin: useId(), path: useId() };
-	useEffect(() => followOrigins(), [followOrigins]);
 	const chosen = originId || origins[0]?.id || "";
 	const submit = async (e: FormEvent) => {
 		e.preventDefault();
@@ -79,7 +84,10 @@ function NewRecording() {
 /** Recordings: start one, follow every recording of this run live, stop. */
 export function RecordingsView() {
 	const { byId, order, follow, stop } = useRecordings();
-	useEffect(() => follow(), [follow]);
+	const api = useHost((s) => s.api);
+	const connected = useHost((s) => s.connected);
+	// Only with a reachable engine: opened straight on #/recordings, this runs before the host is known.
+	useEffect(() => (api && connected ? follow() : undefined), [api, connected, follow]);
 
 	return (
 		<section className="view" aria-labelledby="recordings-title">
@@ -101,7 +109,12 @@ export function RecordingsView() {
 							<li key={id} className="card" data-state={r.state}>
 								<Disc3 size={18} aria-hidden className={r.state === "recording" ? "recording-icon" : "muted"} />
 								<div className="grow">
-									<div className="card-title mono">{r.path}</div>
+									<div className="card-title mono ellipsis" title={r.path}>
+										{r.path}
+									</div>
+									<div className={`recording-status state-${r.state}`} data-recording-status={r.state}>
+										{describeRecording(r)}
+									</div>
 									<div className="muted">
 										{STATE_LABEL[r.state]} · {r.durationS.toFixed(1)} s · {formatBytes(r.bytes)}
 										{r.epochs > 1 ? ` · ${r.epochs - 1} reconnect${r.epochs > 2 ? "s" : ""}` : ""}
@@ -114,8 +127,12 @@ export function RecordingsView() {
 											))}
 										</ul>
 									)}
-									{r.file && <div className="muted mono">{r.file}</div>}
-									{!active && <div className={r.state === "failed" ? "form-error" : "muted"}>{describeEnd(r)}</div>}
+									{r.file && (
+										<div className="muted mono ellipsis" title={r.file}>
+											{r.file}
+										</div>
+									)}
+									{r.state === "failed" && r.error && <ErrorDetails text={explainError(r.error).details} />}
 								</div>
 								{active && <IconButton icon={Square} tone="danger" label={`Stop recording ${r.path}`} onClick={() => void stop(id)} />}
 							</li>
@@ -124,5 +141,14 @@ export function RecordingsView() {
 				</ul>
 			)}
 		</section>
+	);
+}
+
+function ErrorDetails({ text }: { text: string }) {
+	return (
+		<details className="error-details">
+			<summary>Details</summary>
+			<code>{text}</code>
+		</details>
 	);
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
-import { StudioError } from "../../../../shared/errors";
 import type { SessionConnectArgs } from "../../../../shared/sessions";
 import { Dialog } from "../../components/Dialog";
+import { errorText } from "../../lib/errors";
 import type { Origin } from "../../../../shared/models";
 import { useOrigins } from "../../stores/origins";
 import { useSessions } from "../../stores/sessions";
@@ -54,6 +54,8 @@ function toArgs(d: Draft, editing: boolean): { args: SessionConnectArgs } | { fi
 	if (typeof initial !== "number") return initial;
 	const max = seconds(d.maxS, "maxS", 3600);
 	if (typeof max !== "number") return max;
+	// The engine would clamp every wait to `max`: a longest wait below the first retry is a typo.
+	if (max < initial) return { field: "maxS", message: `The longest wait cannot be shorter than the first retry (${d.initialS.trim()} s).` };
 	const timeout = seconds(d.timeoutS, "timeoutS", 7 * 24 * 3600);
 	if (typeof timeout !== "number") return timeout;
 	const multiplier = Number(d.multiplier);
@@ -143,7 +145,11 @@ export function SessionDialog({ open, editId, onClose }: { open: boolean; editId
 		const result = toArgs(draft, editId !== null);
 		if ("field" in result) {
 			setProblem(result);
-			document.getElementById(`session-${result.field}`)?.focus();
+			const input = document.getElementById(`session-${result.field}`);
+			// A backoff field sits in a folded section: unfold it so the message is seen.
+			const fold = input?.closest("details");
+			if (fold) fold.open = true;
+			input?.focus();
 			return;
 		}
 		setBusy(true);
@@ -260,8 +266,7 @@ export function SessionDialog({ open, editId, onClose }: { open: boolean; editId
 }
 
 function messageOf(err: unknown): string {
-	const e = StudioError.from(err);
-	return `${e.codeName}: ${e.message}`;
+	return errorText(err);
 }
 
 /** "None" and every origin, for the publish and consume pickers. */

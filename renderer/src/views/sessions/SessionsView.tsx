@@ -5,6 +5,7 @@ import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { EmptyState } from "../../components/EmptyState";
 import { IconButton } from "../../components/IconButton";
 import { StatusBadge } from "../../components/StatusBadge";
+import { explainError } from "../../lib/errors";
 import { formatBitrate, formatBytes, formatDuration, relayLabel } from "../../lib/format";
 import { useInView, useNow } from "../../lib/hooks";
 import { requireApi, useHost } from "../../stores/host";
@@ -123,7 +124,7 @@ function SessionProblem({ session }: { session: SessionState }) {
 	if (session.phase === "backoff") {
 		return (
 			<p className="session-problem warn" role="status">
-				<strong>{session.epoch > 0 ? "Connection lost" : "Cannot connect"}:</strong> {session.lastError?.message ?? "no answer"}
+				<strong>{session.epoch > 0 ? "Connection lost:" : "Cannot connect:"}</strong> {session.lastError ? explainError(session.lastError).sentence : "No answer."}
 				{session.attempt > 1 && <span className="muted"> · attempt {session.attempt}</span>}
 			</p>
 		);
@@ -131,7 +132,9 @@ function SessionProblem({ session }: { session: SessionState }) {
 	if (session.phase === "failed") {
 		return (
 			<p className="session-problem bad" role="status">
-				<strong>Gave up:</strong> {session.lastError ? `${session.lastError.message} (${session.lastError.name})` : "the session failed"}
+				<strong>Stopped reconnecting.</strong> {session.lastError ? explainError(session.lastError).sentence : "The session failed."}{" "}
+				<span className="muted">Use Reconnect to try again.</span>
+				{session.lastError && <ErrorDetails text={explainError(session.lastError).details} />}
 			</p>
 		);
 	}
@@ -208,5 +211,15 @@ function SessionTraffic({ session, cardRef }: { session: SessionState; cardRef: 
 				</div>
 			)}
 		</dl>
+	);
+}
+
+/** The error's code and the engine's words, folded away (for a bug report or a search). */
+function ErrorDetails({ text }: { text: string }) {
+	return (
+		<details className="error-details">
+			<summary>Details</summary>
+			<code>{text}</code>
+		</details>
 	);
 }
