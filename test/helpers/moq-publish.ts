@@ -2,8 +2,9 @@
  * A static page rendering the published `<moq-publish>` element from npm (`@moq/publish` 0.2.17,
  * bundled with esbuild from the self-contained fixture in test/interop/publish-page, which has its
  * own `@moq/net` 0.1.x so the app keeps one copy), publishing Chromium's fake camera and microphone
- * to a relay. Used by test/interop/moq-publish.test.ts and reusable by any test that needs a
- * third-party publisher (the Monitor watching it, for one).
+ * to a relay. Used by test/interop/moq-publish.test.ts (the studio records it) and
+ * test/interop/moq-publish-watch.test.ts (the studio's Monitor watches it); reusable by any test
+ * that needs a third-party publisher.
  *
  * A browser passed in must have been launched with fake media devices: {@link MOQ_PUBLISH_CHROMIUM_ARGS}.
  * A missing fixture fails with the install command in the message; it never skips.
@@ -42,6 +43,16 @@ export interface MoqPublishProbe {
 	/** The hang catalog sections the element publishes (renditions keyed by track name). */
 	videoCatalog: { renditions: Record<string, { codec: string; codedWidth?: number; codedHeight?: number; container?: { kind: string } }>; display?: { width: number; height: number } } | null;
 	audioCatalog: { renditions: Record<string, { codec: string; sampleRate: number; numberOfChannels: number; description?: string }> } | null;
+}
+
+/**
+ * True once the element is connected, announces its broadcast and has both catalog sections with
+ * their renditions (`video/hd`, `audio/data`): a subscriber (a recording, the studio's Monitor) can
+ * start. The video section exists as soon as the camera gives a frame; its rendition only once the
+ * encoder is chosen.
+ */
+export function moqPublishIsLive(p: MoqPublishProbe): boolean {
+	return p.status === "connected" && p.announced && p.videoCatalog?.renditions["video/hd"] !== undefined && p.audioCatalog?.renditions["audio/data"] !== undefined;
 }
 
 /** A `<moq-publish>` page that is live (or trying to be); `close` stops publishing and the page server (safe to call twice). */

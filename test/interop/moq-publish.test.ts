@@ -11,7 +11,8 @@
  * (2) records it for 5 s, at the same time through its engine (`recordings.start`) and through its
  * CLI (`moq-studio record`, a second relay client): in both files ffprobe finds an H.264 and an
  * Opus stream, ffmpeg decodes them without an error, the pictures move and the sound is not
- * silence; and (3) reports it removed once the page closes.
+ * silence; and (3) reports it removed once the page closes. (The Monitor watching it is
+ * moq-publish-watch.test.ts.)
  *
  * The fixture is installed by `npm ci --prefix test/interop/publish-page` (scripts/test-fixtures.sh);
  * without it this test fails with that command in its message, it never skips.
@@ -26,7 +27,7 @@ import type { RecordingInfo } from "../../shared/recordings";
 import { dispatch } from "../../electron/engine/dispatch";
 import { launchChromium } from "../helpers/browser";
 import { spawnStudioCli, waitForExit } from "../helpers/cli";
-import { MOQ_PUBLISH_CHROMIUM_ARGS, startMoqPublishPage, type MoqPublishPage, type MoqPublishProbe } from "../helpers/moq-publish";
+import { MOQ_PUBLISH_CHROMIUM_ARGS, moqPublishIsLive, startMoqPublishPage, type MoqPublishPage, type MoqPublishProbe } from "../helpers/moq-publish";
 import { startTestStudio, type TestStudio } from "../helpers/studio";
 import { decodeErrors, probeStreams, tempDir } from "../media/media-helpers";
 import { quietLibraryLogs } from "../relay/clients";
@@ -156,8 +157,7 @@ describe("<moq-publish> from npm publishes to the studio", () => {
 			// The element connects, captures both devices and builds its catalog.
 			last = await waitFor(
 				() => pub.probe(),
-				// The video section exists as soon as the camera gives a frame; its rendition only once the encoder is chosen.
-				(p) => p.status === "connected" && p.announced && p.videoCatalog?.renditions["video/hd"] !== undefined && p.audioCatalog?.renditions["audio/data"] !== undefined,
+				moqPublishIsLive,
 				deadline,
 				"<moq-publish> to connect, capture and fill its catalog",
 			);
