@@ -4,9 +4,11 @@
  * WebSocket or an Electron MessagePort and acknowledges what it took, so the engine knows how far
  * behind this player is and skips to the next group rather than queueing when it falls behind.
  *
- * Acknowledgements are coalesced: one per task at most, carrying the highest sequence taken. A
- * player that cannot keep up (its decoder queue is deep) holds them back with `canAck` and calls
- * {@link MonitorChannel.flush} when it drained, which is what makes the engine skip.
+ * Acknowledgements are coalesced: one per task at most, carrying the highest sequence taken, and
+ * sent as soon as messages are taken, for audio and video alike. They measure the link and this
+ * thread, not the decoder: a decoder that falls behind skips to the next keyframe itself, bounded
+ * by time (decode.worker.ts), so a slow video decoder never holds back audio or adds seconds of
+ * queue before the engine would notice.
  */
 import { decodeMonitorMessage, type MonitorMessage } from "../../../shared/monitor";
 import type { SinkTarget } from "../golive/protocol";
@@ -19,8 +21,6 @@ export interface MonitorChannelHandlers {
 	onClose(reason: string, clean: boolean): void;
 	/** A malformed message or an error the engine sent as text. The channel stays open. */
 	onError(message: string): void;
-	/** False while the owner wants acknowledgements held back (it is behind). */
-	canAck?(): boolean;
 }
 
 /** Counters of a channel. */
@@ -106,10 +106,9 @@ export class MonitorChannel {
 		}, 0);
 	}
 
-	/** Acknowledges everything taken so far, unless the owner holds acknowledgements back. */
+	/** Acknowledges everything taken so far. */
 	flush(): void {
 		if (!this.#send || this.#taken <= this.stats.acked) return;
-		if (this.#handlers.canAck && !this.#handlers.canAck()) return;
 		this.stats.acked = this.#taken;
 		this.#send({ ack: this.#taken });
 	}

@@ -20,7 +20,14 @@ const scope = self as unknown as {
 };
 const post = (msg: FromDecoder) => scope.postMessage(msg);
 
-/** Decoder input queued beyond this holds acknowledgements back, so the engine skips instead. */
+/**
+ * Decoded video this far behind the newest frame received makes the player skip to the next
+ * keyframe: the backlog queued in the decoder is dropped and decoding restarts there. A bound in
+ * time, not frames, so a tile that decodes at 8 fps lags at most about this plus one GOP, never
+ * seconds (bench/monitor-tiles at 9 tiles measured 3–7 s before this).
+ */
+const MAX_VIDEO_LAG_MS = 500;
+/** Chunks queued in the decoder beyond this also count as behind, before any output says so. */
 const MAX_DECODE_QUEUE = 12;
 const LEVELS_EVERY_MS = 50;
 const STATS_EVERY_MS = 500;
@@ -35,7 +42,7 @@ function fromHex(hex: string | undefined): Uint8Array | undefined {
 }
 
 const stats: DecoderStats = {
-	video: { decoded: 0, errors: 0, waitedOut: 0, bufferedMs: 0, painted: 0, paintDelayMs: null, paintDelayAvgMs: null, width: 0, height: 0 },
+	video: { decoded: 0, errors: 0, waitedOut: 0, skipped: 0, bufferedMs: 0, painted: 0, paintDelayMs: null, paintDelayAvgMs: null, width: 0, height: 0 },
 	audio: { decoded: 0, errors: 0, waitedOut: 0, bufferedMs: 0 },
 	messages: 0,
 	epoch: null,
@@ -55,12 +62,15 @@ let latest: VideoFrame | undefined;
 /** Engine arrival (ms) per media timestamp of frames in the decoder, for the paint delay. */
 const arrivals = new Map<number, number>();
 let newestReceivedUs = 0;
+/** The presentation time of the decoder's latest output: how far decoding has got. */
+let outputUs = 0;
 let paintedUs = 0;
 let paintDelaySum = 0;
 let paintDelayCount = 0;
 
 function videoOutput(frame: VideoFrame): void {
 	stats.video.decoded++;
+	outputUs = frame.timestamp;
 	latest?.close();
 	latest = frame;
 }
@@ -87,8 +97,6 @@ function configureVideo(): void {
 	}
 	if (!videoDecoder || videoDecoder.state === "closed") {
 		videoDecoder = new VideoDecoder({ output: videoOutput, error: videoError });
-		// Released acknowledgements as soon as the decoder caught up.
-		videoDecoder.addEventListener("dequeue", () => channel?.flush());
 	} else videoDecoder.reset();
 	try {
 		videoDecoder.configure({
@@ -107,8 +115,17 @@ function configureVideo(): void {
 	}
 	arrivals.clear();
 	newestReceivedUs = 0;
+	outputUs = 0;
 	paintedUs = 0;
 	videoWaitKey = true;
+}
+
+/** True when decoding fell behind what arrived (see {@link MAX_VIDEO_LAG_MS}). */
+function videoBehind(decoder: VideoDecoder): boolean {
+	if (decoder.decodeQueueSize > MAX_DECODE_QUEUE) return true;
+	// Before the first output of a run there is nothing to compare; a looping source restarts its
+	// timestamps at a keyframe, which makes the difference negative, not behind.
+	return outputUs > 0 && (newestReceivedUs - outputUs) / 1000 > MAX_VIDEO_LAG_MS;
 }
 
 function decodeVideo(m: MonitorMessage): void {
@@ -117,6 +134,14 @@ function decodeVideo(m: MonitorMessage): void {
 		configureVideo();
 	}
 	if (!videoDecoder || videoDecoder.state !== "configured") return;
+	if (!videoWaitKey && videoBehind(videoDecoder)) {
+		// Behind: skip to a keyframe. At one, drop the decoder's backlog and start again there;
+		// between two, stop feeding deltas until the next.
+		stats.video.skipped++;
+		if (m.keyframe) configureVideo();
+		else videoWaitKey = true;
+		if (!videoDecoder || videoDecoder.state !== "configured") return;
+	}
 	if (videoWaitKey && !m.keyframe) {
 		stats.video.waitedOut++;
 		return;
@@ -338,7 +363,6 @@ scope.onmessage = (ev: MessageEvent<ToDecoder>) => {
 				onMessage,
 				onClose: (reason) => post({ type: "closed", reason }),
 				onError: (message) => post({ type: "error", message }),
-				canAck: () => (videoDecoder?.decodeQueueSize ?? 0) <= MAX_DECODE_QUEUE,
 			});
 			channel.attach(msg.target);
 			break;

@@ -39,6 +39,11 @@ export interface DecoderTrackStats {
 /** Counters the decode worker sends about twice a second. */
 export interface DecoderStats {
 	video: DecoderTrackStats & {
+		/**
+		 * Times the player skipped to the next keyframe because decoding fell more than
+		 * MAX_VIDEO_LAG_MS behind what arrived (the frames dropped count in `waitedOut`).
+		 */
+		skipped: number;
 		painted: number;
 		/** Engine arrival to paint, ms, the latest and the mean since the last report; null before a paint. */
 		paintDelayMs: number | null;
