@@ -11,7 +11,8 @@
  *
  * Run: npx esbuild bench/relay-fanout.ts --bundle --platform=node --format=esm \
  *        --packages=external --outfile=out/bench/relay-fanout.mjs && node out/bench/relay-fanout.mjs
- * Env: BENCH_SECONDS (default 5), BENCH_N (default "1,8,32").
+ * Env: BENCH_SECONDS (default 5), BENCH_N (default "1,8,32"), BENCH_PROF (a directory: CPU profiles
+ * of the server processes).
  */
 import "../electron/engine/polyfill";
 import { type ChildProcess, fork } from "node:child_process";
@@ -86,7 +87,9 @@ interface Child {
 }
 
 async function spawnChild(variant: Variant): Promise<Child> {
-	const proc = fork(process.argv[1] ?? "", ["--child", variant], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+	// BENCH_PROF=<dir> writes a CPU profile of each server process there.
+	const prof = process.env.BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
+	const proc = fork(process.argv[1] ?? "", ["--child", variant], { stdio: ["ignore", "ignore", "inherit", "ipc"], execArgv: [...process.execArgv, ...prof] });
 	const url = await new Promise<string>((resolve) => proc.once("message", (m: FromChild) => "url" in m && resolve(m.url)));
 	return {
 		proc,

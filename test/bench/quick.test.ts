@@ -5,7 +5,8 @@
  * when a run loses frames; the delivered counts are also read from its report here, so a
  * benchmark that stopped checking would still be caught. Timings are printed, never asserted:
  * the machine is shared. (The soak's quick variant is test/media/long-show.test.ts; the UI flood
- * benchmark's is in test/ui/broadcasts-flood.test.ts.)
+ * benchmark's is in test/ui/broadcasts-flood.test.ts.) monitor-tiles drives the built renderer
+ * in Chromium (`npm run build` first, as `npm test` does) and the `<moq-watch>` fixture.
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -79,6 +80,16 @@ describe("benchmarks, quick variants", () => {
 		expectComplete(rows, report);
 	});
 
+	it("relay-throughput delivers every large frame through the relay and prints its ratio to the forwarder", { timeout: 240_000 }, async () => {
+		const r = await runBench("relay-throughput", { BENCH_MB: "24", BENCH_ROUNDS: "1", BENCH_GROUP_FRAMES: "12" });
+		const report = `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+		expect(r.code, report).toBe(0);
+		const rows = deliveries(r.stdout, ["floor", "relay"]);
+		expect(rows.map((row) => row.label), report).toEqual(["floor", "relay"]);
+		expectComplete(rows, report);
+		expect(r.stdout).toMatch(/ratio relay\/floor \(best rounds\): /);
+	});
+
 	it("record-throughput records every packet", { timeout: 240_000 }, async () => {
 		const r = await runBench("record-throughput", { BENCH_SECONDS: "4", BENCH_MBPS: "4" });
 		const report = `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
@@ -87,5 +98,34 @@ describe("benchmarks, quick variants", () => {
 		expect(m, report).not.toBeNull();
 		expectComplete([{ delivered: Number(m![1]), expected: Number(m![2]) }], report);
 		expect(r.stdout).toMatch(/recorder \/ floor: wall x/);
+	});
+
+	it("monitor-tiles plays one tile in the studio's Monitor and in <moq-watch>, skipping nothing", { timeout: 240_000 }, async () => {
+		const r = await runBench("monitor-tiles", { BENCH_TILES: "1", BENCH_SECONDS: "3", BENCH_WARMUP_SECONDS: "2", BENCH_IDLE_SECONDS: "2", BENCH_RES: "180" });
+		const report = `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+		expect(r.code, report).toBe(0);
+		// Rows: "tiles variant engine% chromium% total% | per tile | fps/tile | p50 p99 (n) | skipped groups frames waitedOut errors | decoded painted".
+		const rows = r.stdout
+			.split("\n")
+			.filter((l) => /^\s+1 (studio|anchor)\s/.test(l))
+			.map((l) => {
+				const cells = l.split("|").map((c) => c.trim().split(/\s+/));
+				return { variant: cells[0]![1], cpu: Number(cells[0]![4]), fps: Number(cells[2]![0]), delay: cells[3]!, skips: cells[4]!, decoded: Number(cells[5]![0]) };
+			});
+		expect(rows.map((row) => row.variant), report).toEqual(["studio", "anchor", "anchor", "studio"]);
+		for (const row of rows) {
+			// Sane, non-empty numbers: CPU was measured and frames were shown; wall-clock figures are not asserted.
+			expect(row.cpu, report).toBeGreaterThan(0);
+			expect(row.fps, report).toBeGreaterThan(0);
+			expect(row.decoded, report).toBeGreaterThan(0);
+			if (row.variant !== "studio") continue;
+			// Arrival-to-paint delays were taken for painted frames (p50 and p99 are numbers, n > 0).
+			expect(Number(row.delay[0]), report).not.toBeNaN();
+			expect(Number(row.delay[1]), report).not.toBeNaN();
+			expect(Number(/\((\d+)\)/.exec(row.delay.join(" "))?.[1]), report).toBeGreaterThan(0);
+			// One small tile: the engine skipped nothing, the worker waited out nothing, no decode error.
+			expect(row.skips.map(Number), report).toEqual([0, 0, 0, 0]);
+		}
+		expect(r.stdout, report).toMatch(/1 tile\(s\): studio [\d.]+% anchor [\d.]+% ratio [\d.]+x/);
 	});
 });

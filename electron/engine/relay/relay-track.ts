@@ -13,6 +13,7 @@
 import * as Moq from "@moq/net";
 import { GroupCacheBudget, MEDIA_CACHE_MAX_BYTES } from "../hang/cache-budget";
 import { ChangeSignal } from "../change-signal";
+import { paceGroup } from "../transport/moq-net-backpressure";
 import { race } from "../transport/moq-net-leaks";
 import type { RelayLog } from "./log";
 import type { ForwardCounters, Upstream } from "./upstream";
@@ -28,10 +29,18 @@ const INFO_TIMEOUT_MS = 10_000;
  */
 export const RELAY_CACHE_MAX_MS = 30_000;
 /**
- * The longest a track's end waits for the groups already received upstream to be forwarded
- * (an upstream end, or the publisher unannouncing): the end must never overtake its frames.
+ * A track's end waits for the groups already received upstream to be forwarded (an upstream end,
+ * or the publisher unannouncing): the end must never overtake its frames. It waits as long as
+ * frames keep moving, and gives up once none moved for this long. A fixed bound (10 s) cut a
+ * 100 MB group that needed longer to reach a subscriber.
  */
-export const TRACK_DRAIN_MAX_MS = 10_000;
+export const TRACK_DRAIN_STALL_MS = 10_000;
+/**
+ * A subscriber that is at the pacing limit of a group (transport/moq-net-backpressure.ts) while
+ * another subscriber has caught up holds the relay's copy back at most this long; then it is cut
+ * from that group (it skips the group) so the others keep their latency.
+ */
+export const SLOW_READER_HOLD_MS = 1000;
 /**
  * After an unannounce, a track whose publisher keeps it open ends once no group is being
  * forwarded and nothing arrived for this long. A publisher that ends its tracks (the usual case)
@@ -40,10 +49,11 @@ export const TRACK_DRAIN_MAX_MS = 10_000;
  */
 export const TRACK_DRAIN_QUIET_MS = 1000;
 /**
- * The longest an unannounced track keeps forwarding. What was in flight when the publisher
- * unannounced arrives within this on any usable link; a publisher that goes on writing to a track
- * of a broadcast it closed would otherwise hold the unannounce back for TRACK_DRAIN_MAX_MS
- * (downstream must learn promptly that the broadcast is gone).
+ * The longest an unannounced track takes newer groups from its publisher: a publisher that goes on
+ * writing to a track of a broadcast it closed must not hold the unannounce back (downstream must
+ * learn promptly that the broadcast is gone). Past it, groups below the newest one received (sent
+ * before it: a busy publisher sends the newest first) and the groups being forwarded still
+ * arrive, for as long as bytes keep moving ({@link TRACK_DRAIN_STALL_MS}).
  */
 export const UNANNOUNCE_DRAIN_MAX_MS = 2000;
 
@@ -62,15 +72,16 @@ export interface TrackHost {
 	readonly log: RelayLog;
 }
 
-/** Resolves once every promise has settled or `ms` has passed, whichever is first. Never rejects. */
-async function settleWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
-	if (promises.length === 0) return;
-	let timer: NodeJS.Timeout | undefined;
-	const expired = new Promise<void>((resolve) => {
-		timer = setTimeout(resolve, ms);
-	});
-	await Promise.race([Promise.allSettled(promises), expired]);
-	clearTimeout(timer);
+/**
+ * Resolves once every promise in `running` has settled (a live set: entries leave as they settle),
+ * or once nothing moved for {@link TRACK_DRAIN_STALL_MS} by `lastMoved`. Never rejects.
+ */
+async function settleWhileMoving(running: ReadonlySet<Promise<void>>, lastMoved: () => number, change: ChangeSignal): Promise<void> {
+	while (running.size > 0) {
+		const quiet = performance.now() - lastMoved();
+		if (quiet >= TRACK_DRAIN_STALL_MS) return;
+		await change.within(TRACK_DRAIN_STALL_MS - quiet);
+	}
 }
 
 function timeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
@@ -94,6 +105,11 @@ export class RelayTrack {
 	// Set by finish(): the route is ending, so any upstream end ends the track (no takeover wait).
 	/** The running {@link finish}'s token; a takeover ({@link attach}) clears it and the finish stands down. */
 	#finishing: object | undefined;
+	// Set when an unannounced track stops taking newer groups (see UNANNOUNCE_DRAIN_MAX_MS): the
+	// upstream sequence it takes groups below (stragglers the publisher sent before the newest).
+	#acceptBelow: number | undefined;
+	// The highest upstream sequence of the current generation, for #acceptBelow.
+	#maxUpstream = -1;
 	// Forwards (upstream group -> shared producer) still copying frames; a track ends after them.
 	readonly #forwarding = new Set<Promise<void>>();
 	// When a group or frame last arrived from upstream (performance.now()).
@@ -186,6 +202,7 @@ export class RelayTrack {
 		const stop = Promise.race([out.unused(), out.closed.then(() => undefined)]).then(() => undefined);
 		// Copies still in progress when the shared track ends: `out.close()` would cut them off.
 		const copies = new Set<Promise<void>>();
+		const progress = { at: performance.now(), change: new ChangeSignal() };
 		try {
 			for (;;) {
 				const next = sub.recvGroup();
@@ -195,29 +212,41 @@ export class RelayTrack {
 					void next.then((g) => g?.close()).catch(() => {});
 					break;
 				}
-				const copy = this.#copyInto(out, group, budget);
+				const copy = this.#copyInto(out, group, budget, progress);
 				copies.add(copy);
-				void copy.finally(() => copies.delete(copy));
+				void copy.finally(() => {
+					copies.delete(copy);
+					progress.change.notify();
+				});
 			}
 		} catch {
 			// The shared track ended with an error; end this request too.
 		} finally {
 			sub.close();
 		}
-		// The shared track ends only once its groups are complete, so these finish promptly; the
-		// bound covers a subscriber that stopped reading.
-		await settleWithin([...copies], TRACK_DRAIN_MAX_MS);
+		// The shared track ends only once its groups are complete; the copies finish as fast as this
+		// subscriber reads them. The bound covers a subscriber that stopped reading.
+		await settleWhileMoving(copies, () => progress.at, progress.change);
 		out.close();
 	}
 
-	async #copyInto(out: Moq.Track.Producer, group: Moq.Group.Consumer, budget: GroupCacheBudget): Promise<void> {
+	async #copyInto(
+		out: Moq.Track.Producer,
+		group: Moq.Group.Consumer,
+		budget: GroupCacheBudget,
+		progress: { at: number; change: ChangeSignal },
+	): Promise<void> {
 		const copy = new Moq.Group.Producer(group.sequence);
+		// Paced on its reader, so a frame is never evicted unread (transport/moq-net-backpressure.ts).
+		const pacer = paceGroup(copy);
 		let bytes = 0;
 		try {
 			out.writeGroup(copy);
 			for (let frame = await group.readFrame(); frame; frame = await group.readFrame()) {
+				await pacer.room(frame.payload.byteLength);
 				copy.writeFrame(frame);
 				bytes += frame.payload.byteLength;
+				progress.at = performance.now();
 			}
 		} catch {
 			// Closed under us: the subscriber left or the track ended.
@@ -233,6 +262,7 @@ export class RelayTrack {
 		if (this.#closed || this.#producer === undefined) return;
 		if (this.#finishing) {
 			this.#finishing = undefined;
+			this.#acceptBelow = undefined;
 			this.#change.notify();
 		}
 		const sub = up.broadcast.subscribe(this.name, {});
@@ -263,7 +293,8 @@ export class RelayTrack {
 	 * Ends the track once what the publisher already sent is delivered (the route is ending: the
 	 * publisher unannounced). Resolves when the track has closed: at the upstream's own end after
 	 * its groups are forwarded, or once no group is being forwarded and none arrived for
-	 * {@link TRACK_DRAIN_QUIET_MS}, or after {@link UNANNOUNCE_DRAIN_MAX_MS} at the latest. Never rejects.
+	 * {@link TRACK_DRAIN_QUIET_MS}; after {@link UNANNOUNCE_DRAIN_MAX_MS} it takes no group newer
+	 * than those received; it gives up once nothing moved for {@link TRACK_DRAIN_STALL_MS}. Never rejects.
 	 */
 	async finish(): Promise<void> {
 		if (this.#closed) return;
@@ -279,10 +310,14 @@ export class RelayTrack {
 			// Closed meanwhile, or a publisher took the route over: the track lives on.
 			if (this.#closed || this.#finishing !== token) return;
 			const now = performance.now();
-			if (now >= deadline) break;
+			if (now >= deadline && this.#acceptBelow === undefined) this.#acceptBelow = this.#maxUpstream + 1;
 			const quiet = now - this.#lastArrival;
 			if (this.#forwarding.size === 0 && quiet >= TRACK_DRAIN_QUIET_MS) break;
-			await this.#change.within(this.#forwarding.size === 0 ? TRACK_DRAIN_QUIET_MS - quiet : deadline - now);
+			// Bytes stopped moving: what is left is not coming.
+			if (quiet >= TRACK_DRAIN_STALL_MS) break;
+			let wait = this.#forwarding.size === 0 ? TRACK_DRAIN_QUIET_MS - quiet : TRACK_DRAIN_STALL_MS - quiet;
+			if (this.#acceptBelow === undefined) wait = Math.min(wait, deadline - now);
+			await this.#change.within(wait);
 		}
 		this.close();
 	}
@@ -294,6 +329,7 @@ export class RelayTrack {
 		// A new generation restarts the sequence mapping at the next free relay sequence.
 		this.#offset = undefined;
 		this.#floor = this.#next;
+		this.#maxUpstream = -1;
 		void this.#run(up, sub);
 	}
 
@@ -305,6 +341,12 @@ export class RelayTrack {
 					group.close();
 					return;
 				}
+				// An unannounced track past its deadline takes only stragglers older than the newest.
+				if (this.#acceptBelow !== undefined && group.sequence >= this.#acceptBelow) {
+					group.close();
+					continue;
+				}
+				this.#maxUpstream = Math.max(this.#maxUpstream, group.sequence);
 				const forward = this.#forward(up, group);
 				this.#forwarding.add(forward);
 				void forward.finally(() => {
@@ -318,7 +360,7 @@ export class RelayTrack {
 		if (this.#upstream !== sub) return;
 		// The upstream's end must not overtake its groups: closing the producer closes every
 		// group in it, finished or not, so let the forwards still copying frames finish first.
-		await settleWithin([...this.#forwarding], TRACK_DRAIN_MAX_MS);
+		await settleWhileMoving(this.#forwarding, () => this.#lastArrival, this.#change);
 		if (this.#upstream !== sub) return;
 		// Let a session close that caused this end be noticed first: a lost publisher keeps the
 		// track waiting for a takeover, while a track the live publisher ended ends downstream too.
@@ -351,6 +393,8 @@ export class RelayTrack {
 			return;
 		}
 		const copy = new Moq.Group.Producer(sequence);
+		// Before the group is inserted: the pacer tracks the read handle of every subscriber.
+		const pacer = paceGroup(copy);
 		try {
 			producer.writeGroup(copy);
 		} catch {
@@ -368,6 +412,10 @@ export class RelayTrack {
 					up.fail("LIMIT", `frame of ${frame.payload.byteLength} bytes exceeds the relay limit of ${this.#host.maxFrameBytes}`);
 					break;
 				}
+				// Wait for every subscriber to have room for it (a slow one beside caught-up ones is
+				// cut from this group instead): the library evicts frames a reader has not read.
+				// While this waits, upstream reads pause too, and the publisher is flow-controlled.
+				await pacer.room(frame.payload.byteLength, { holdMs: SLOW_READER_HOLD_MS });
 				copy.writeFrame(frame);
 				this.#lastArrival = performance.now();
 				bytes += frame.payload.byteLength;

@@ -16,8 +16,10 @@
  *    The workaround, on the subscribing side: decoding SUBSCRIBE_END (`SubscribeEnd.decode`)
  *    waits until every group from SUBSCRIBE_START up to that end has arrived and been read to
  *    its end, so the FIN behind it is seen only then. It gives up once no group is open and none
- *    arrived for {@link TRACK_END_QUIET_MS} (the publisher dropped one), and after
- *    {@link TRACK_END_DRAIN_MAX_MS} at the latest. Independently, a clean `close()` of a track the
+ *    arrived for {@link TRACK_END_QUIET_MS} (the publisher dropped one), or once nothing (no group,
+ *    no frame) arrived for {@link TRACK_END_STALL_MS}: the bound follows progress, so a large
+ *    backlog still moving is waited for however long it takes (a fixed 10 s cut 100 MB groups).
+ *    Independently, a clean `close()` of a track the
  *    wire subscriber fills waits for the groups still open in it (same bound); an abort closes at
  *    once, as before. Tracks are recognised by `Broadcast.Consumer#requested`, which only the
  *    subscribing wire layers call, and tied to their subscribe stream by `Stream.open`, which
@@ -40,11 +42,16 @@ import { pathToFileURL } from "node:url";
 import * as Moq from "@moq/net";
 // The leak-free race and tryOpen must be in place first: this wraps whatever tryOpen is installed.
 import { ChangeSignal } from "../change-signal";
+import { wireGroupCreated } from "./moq-net-backpressure";
 import { race } from "./moq-net-leaks";
 import { patchedMoqNetRoot } from "./moq-net-version";
 
-/** The longest a track's end waits for the groups the publisher announced in SUBSCRIBE_END. */
-export const TRACK_END_DRAIN_MAX_MS = 10_000;
+/**
+ * A track's end stops waiting for the groups the publisher announced in SUBSCRIBE_END once nothing
+ * (no group, no frame) arrived for this long: what is still moving is waited for, a stalled
+ * transfer is not.
+ */
+export const TRACK_END_STALL_MS = 10_000;
 /**
  * A track's end stops waiting for a missing group once no group is open and none arrived for
  * this long: the publisher skipped it (expired or dropped), it is not merely late.
@@ -66,6 +73,12 @@ class WireTrack {
 	arrived(group: Moq.Group.Producer): void {
 		this.open.add(group);
 		this.lastArrival = performance.now();
+		// Every frame is progress too (instance override: only this group's writes).
+		const writeFrame = group.writeFrame.bind(group);
+		group.writeFrame = (frame: Moq.Group.Frame) => {
+			writeFrame(frame);
+			this.lastArrival = performance.now();
+		};
 		const seq = group.sequence;
 		if (this.#contiguous === undefined || seq >= this.#contiguous) this.#above.add(seq);
 		this.#compact();
@@ -94,27 +107,24 @@ class WireTrack {
 
 	/** Waits until every group below `end` arrived and none is open (see the module comment). */
 	async drain(end: number): Promise<void> {
-		const deadline = performance.now() + TRACK_END_DRAIN_MAX_MS;
 		// Quiet is counted from the END at the earliest: a late group needs a moment to show up.
 		this.lastArrival = Math.max(this.lastArrival, performance.now());
 		for (;;) {
 			const complete = this.#contiguous === undefined || this.#contiguous >= end;
 			if (complete && this.open.size === 0) return;
-			const now = performance.now();
-			if (now >= deadline) return;
-			const quiet = now - this.lastArrival;
+			const quiet = performance.now() - this.lastArrival;
+			if (quiet >= TRACK_END_STALL_MS) return;
 			if (this.open.size === 0 && quiet >= TRACK_END_QUIET_MS) return;
-			await this.changedWithin(this.open.size === 0 ? TRACK_END_QUIET_MS - quiet : deadline - now);
+			await this.changedWithin((this.open.size === 0 ? TRACK_END_QUIET_MS : TRACK_END_STALL_MS) - quiet);
 		}
 	}
 
-	/** Waits until no group is open, bounded. */
+	/** Waits until no group is open, or until nothing arrived for {@link TRACK_END_STALL_MS}. */
 	async settle(): Promise<void> {
-		const deadline = performance.now() + TRACK_END_DRAIN_MAX_MS;
 		while (this.open.size > 0) {
-			const left = deadline - performance.now();
-			if (left <= 0) return;
-			await this.changedWithin(left);
+			const quiet = performance.now() - this.lastArrival;
+			if (quiet >= TRACK_END_STALL_MS) return;
+			await this.changedWithin(TRACK_END_STALL_MS - quiet);
 		}
 	}
 
@@ -166,6 +176,8 @@ function watch(producer: Moq.Track.Producer): WireTrack {
 	const close = producer.close.bind(producer);
 	let ending = false;
 	producer.writeGroup = (group: Moq.Group.Producer): void => {
+		// Before the write: the pacer must see the read handles the track fans the group out to.
+		wireGroupCreated(group);
 		writeGroup(group); // throws once really closed, as before
 		track.arrived(group);
 	};

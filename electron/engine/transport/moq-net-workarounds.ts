@@ -5,19 +5,31 @@
  * - `moq-net-leaks.ts`: per-group and per-frame `Promise.race` against subscription-lifetime
  *   promises retained every group ever served (issue 18's unbounded memory);
  * - `moq-net-delivery.ts`: a track's end overtaking its last groups, a subscription's start
- *   pinned to the first group served, and silent "no stream slot" drops.
+ *   pinned to the first group served, and silent "no stream slot" drops;
+ * - `moq-net-backpressure.ts`: a large group's unread frames evicted (`Lagged`) because no writer
+ *   waits for its readers (the wire subscriber and the relay now do);
+ * - `moq-net-reader.ts`: a large frame read in quadratic time (`Reader#fill` copies its whole
+ *   buffer per chunk), the single-stream throughput ceiling.
  * They install only on the exact version they were written against (moq-net-version.ts); on any
  * other, this warns once on stderr, because the leak and the cut tails would silently return.
  */
+import { moqNetBackpressure } from "./moq-net-backpressure";
 import { moqNetDeliveryWorkarounds } from "./moq-net-delivery";
 import { moqNetWorkarounds } from "./moq-net-leaks";
+import { DISABLE_ENV, moqNetReader } from "./moq-net-reader";
 import { moqNetVersion, PATCHED_MOQ_NET_VERSION } from "./moq-net-version";
 
 /** Every workaround and whether it is active in this process. */
-export const activeMoqNetWorkarounds: Readonly<Record<string, boolean>> = { ...moqNetWorkarounds, ...moqNetDeliveryWorkarounds };
+export const activeMoqNetWorkarounds: Readonly<Record<string, boolean>> = {
+	...moqNetWorkarounds,
+	...moqNetDeliveryWorkarounds,
+	...moqNetBackpressure,
+	...moqNetReader,
+};
 
 const inactive = Object.entries(activeMoqNetWorkarounds)
-	.filter(([, on]) => !on)
+	// Switched off on purpose (a benchmark's baseline): not a version mismatch.
+	.filter(([name, on]) => !on && !(name === "coalescedReads" && process.env[DISABLE_ENV] === "1"))
 	.map(([name]) => name);
 if (inactive.length > 0) {
 	console.warn(
