@@ -67,7 +67,17 @@ export const recordCommand: Command = {
 				},
 			};
 			const summary = await Promise.race([
-				recordFromOrigin({ origins: held.studio.origins, originId: held.originId, path, recorder: options, signal: stop.signal, lost: held.terminal }),
+				recordFromOrigin({
+					origins: held.studio.origins,
+					originId: held.originId,
+					path,
+					recorder: options,
+					signal: stop.signal,
+					lost: held.terminal,
+					// A broadcast the relay announces after its initial set was started after this
+					// command: it is recorded from its first group, not from when the tracks were subscribed.
+					sessionConnectedAt: (id) => held.studio.sessions.get(id).connectedAt,
+				}),
 				failOnGiveUp(held),
 			]);
 			const frames = Object.fromEntries(Object.entries(summary.tracks).map(([name, t]) => [name, t.frames]));

@@ -93,6 +93,7 @@ export class Studio {
 			events: this.events,
 			log: this.logger.scope("record"),
 			folder: () => this.recordingsDir,
+			sessionConnectedAt: (id) => this.sessions.get(id).connectedAt,
 		});
 		this.publishing = new FilePublishManager({ origins: this.origins, events: this.events, log: this.logger.scope("publish"), sessions: this.sessions });
 		this.monitors = new MonitorManager({ origins: this.origins, events: this.events, log: this.logger.scope("monitor") });

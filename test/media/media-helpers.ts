@@ -23,14 +23,15 @@ export async function tempDir(prefix = "moq-media-"): Promise<{ dir: string; rem
 /**
  * 3 s of testsrc 320x240@30 H.264 (libx264, GOP 30, with B-frames) + 48 kHz sine Opus, in MP4.
  * B-frames on purpose: the legacy container carries presentation timestamps in decode order.
+ * `opusFrameMs` sets the Opus frame length (libopus `-frame_duration`, 20 ms by default).
  */
-export async function makeH264Mp4(path: string, seconds = 3, pattern = "testsrc", frequency = 440): Promise<string> {
+export async function makeH264Mp4(path: string, seconds = 3, pattern = "testsrc", frequency = 440, opusFrameMs = 20): Promise<string> {
 	await ffmpeg([
 		"-f", "lavfi", "-i", `${pattern}=size=320x240:rate=30`,
 		"-f", "lavfi", "-i", `sine=frequency=${frequency}:sample_rate=48000`,
 		"-t", String(seconds),
 		"-c:v", "libx264", "-preset", "veryfast", "-bf", "2", "-g", "30", "-pix_fmt", "yuv420p",
-		"-c:a", "libopus", "-b:a", "64k",
+		"-c:a", "libopus", "-b:a", "64k", "-frame_duration", String(opusFrameMs),
 		path,
 	]);
 	return path;
@@ -90,4 +91,85 @@ export async function decodeErrors(path: string): Promise<string> {
 	} catch (err) {
 		return String((err as { stderr?: string }).stderr ?? err);
 	}
+}
+
+/** One sample of a fragmented MP4 track: decode time and duration, in the track's timescale. */
+export interface Mp4Sample {
+	dts: number;
+	duration: number;
+}
+
+/**
+ * The samples of every track of a fragmented MP4, read from its boxes (`trex` defaults, then per
+ * fragment `tfhd`, `tfdt` and `trun`). ffprobe 5.1 reports no durations for a fragmented file's
+ * audio packets (`duration=N/A`, ffmpeg's own `-movflags frag_keyframe` output too), so tests that
+ * check durations read them here. Keyed by handler type (`vide`, `soun`).
+ */
+export async function mp4Samples(path: string): Promise<Record<string, { timescale: number; samples: Mp4Sample[]; fragments: number }>> {
+	const { readFile } = await import("node:fs/promises");
+	const b = await readFile(path);
+	const tracks = new Map<number, { type: string; timescale: number; defaultDuration: number; samples: Mp4Sample[]; fragments: number }>();
+	type Box = { type: string; start: number; body: number; end: number };
+	const boxes = (from: number, to: number): Box[] => {
+		const out: Box[] = [];
+		for (let off = from; off + 8 <= to; ) {
+			let size = b.readUInt32BE(off);
+			let body = off + 8;
+			if (size === 1) {
+				size = Number(b.readBigUInt64BE(off + 8));
+				body = off + 16;
+			} else if (size === 0) size = to - off;
+			if (size < 8 || off + size > to) break; // a box cut short: the rest is not a sample
+			out.push({ type: b.toString("latin1", off + 4, off + 8), start: off, body, end: off + size });
+			off += size;
+		}
+		return out;
+	};
+	const child = (box: Box, type: string) => boxes(box.body, box.end).find((x) => x.type === type);
+	const top = boxes(0, b.length);
+	const moov = top.find((x) => x.type === "moov");
+	if (!moov) throw new Error(`${path}: no moov`);
+	for (const trak of boxes(moov.body, moov.end).filter((x) => x.type === "trak")) {
+		const tkhd = child(trak, "tkhd")!;
+		const id = b.readUInt32BE(tkhd.body + (b[tkhd.body] === 1 ? 20 : 12));
+		const mdia = child(trak, "mdia")!;
+		const mdhd = child(mdia, "mdhd")!;
+		const timescale = b.readUInt32BE(mdhd.body + (b[mdhd.body] === 1 ? 20 : 12));
+		const hdlr = child(mdia, "hdlr")!;
+		tracks.set(id, { type: b.toString("latin1", hdlr.body + 8, hdlr.body + 12), timescale, defaultDuration: 0, samples: [], fragments: 0 });
+	}
+	const mvex = child(moov, "mvex");
+	for (const trex of mvex ? boxes(mvex.body, mvex.end).filter((x) => x.type === "trex") : []) {
+		const t = tracks.get(b.readUInt32BE(trex.body + 4));
+		if (t) t.defaultDuration = b.readUInt32BE(trex.body + 12);
+	}
+	for (const moof of top.filter((x) => x.type === "moof")) {
+		for (const traf of boxes(moof.body, moof.end).filter((x) => x.type === "traf")) {
+			const tfhd = child(traf, "tfhd")!;
+			const flags = b.readUInt32BE(tfhd.body) & 0xffffff;
+			const t = tracks.get(b.readUInt32BE(tfhd.body + 4));
+			if (!t) continue;
+			let p = tfhd.body + 8;
+			if (flags & 0x1) p += 8;
+			if (flags & 0x2) p += 4;
+			const defaultDuration = flags & 0x8 ? b.readUInt32BE(p) : t.defaultDuration;
+			const tfdt = child(traf, "tfdt")!;
+			let dts = b[tfdt.body] === 1 ? Number(b.readBigUInt64BE(tfdt.body + 4)) : b.readUInt32BE(tfdt.body + 4);
+			t.fragments++;
+			for (const trun of boxes(traf.body, traf.end).filter((x) => x.type === "trun")) {
+				const tf = b.readUInt32BE(trun.body) & 0xffffff;
+				const count = b.readUInt32BE(trun.body + 4);
+				let q = trun.body + 8;
+				if (tf & 0x1) q += 4;
+				if (tf & 0x4) q += 4;
+				for (let i = 0; i < count; i++) {
+					const duration = tf & 0x100 ? b.readUInt32BE(q) : defaultDuration;
+					q += (tf & 0x100 ? 4 : 0) + (tf & 0x200 ? 4 : 0) + (tf & 0x400 ? 4 : 0) + (tf & 0x800 ? 4 : 0);
+					t.samples.push({ dts, duration });
+					dts += duration;
+				}
+			}
+		}
+	}
+	return Object.fromEntries([...tracks.values()].map((t) => [t.type, { timescale: t.timescale, samples: t.samples, fragments: t.fragments }]));
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { BufferTarget, EncodedAudioPacketSource, EncodedPacket, Mp4OutputFormat, Output } from "mediabunny";
 import { expect, it } from "vitest";
-import { trimWrittenFragments } from "./mp4-index";
+import { Mp4FragmentTracker, trimWrittenFragments } from "./mp4-index";
 
 const run = promisify(execFile);
 
@@ -60,4 +60,42 @@ it("keeps one sample record per written fragment, and the file comes out byte fo
 it("leaves other outputs alone", async () => {
 	const output = new Output({ format: new Mp4OutputFormat({ fastStart: "in-memory" }), target: new BufferTarget() });
 	expect(trimWrittenFragments(output)).toBe(0);
+});
+
+/** The top-level boxes of `bytes`: type and end offset. */
+function topLevelBoxes(bytes: Uint8Array): { type: string; end: number }[] {
+	const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+	const out: { type: string; end: number }[] = [];
+	for (let off = 0; off + 8 <= bytes.byteLength; ) {
+		const size32 = view.getUint32(off);
+		const size = size32 === 1 ? Number(view.getBigUint64(off + 8)) : size32;
+		out.push({ type: String.fromCharCode(...bytes.subarray(off + 4, off + 8)), end: off + size });
+		off += size;
+	}
+	return out;
+}
+
+it("knows where the last complete fragment ends, whatever the write sizes", async () => {
+	const { bytes } = await mux(300, false);
+	const boxes = topLevelBoxes(bytes);
+	expect(boxes.filter((b) => b.type === "moof").length).toBeGreaterThan(3);
+	// The length the file may be cut back to after a write failing at `failAt`.
+	const expected = (failAt: number) => Math.max(0, ...boxes.filter((b) => ["moov", "mdat", "mfra"].includes(b.type) && b.end <= failAt).map((b) => b.end));
+	for (const chunkSize of [1, 7, 4096, bytes.byteLength]) {
+		const tracker = new Mp4FragmentTracker();
+		for (let pos = 0; pos < bytes.byteLength; pos += chunkSize) {
+			expect(tracker.completeEnd).toBe(expected(pos));
+			tracker.written(bytes.subarray(pos, pos + chunkSize), pos);
+		}
+		expect(tracker.completeEnd).toBe(bytes.byteLength); // ends with the mfra index
+	}
+	// Half a moof and half an mdat are not a fragment.
+	const mdat = boxes.find((b) => b.type === "mdat")!;
+	const tracker = new Mp4FragmentTracker();
+	tracker.written(bytes.subarray(0, mdat.end - 1), 0);
+	expect(tracker.completeEnd).toBe(boxes.find((b) => b.type === "moov")!.end);
+	// A write out of order leaves the boundary where it was known.
+	tracker.written(bytes.subarray(mdat.end + 10, mdat.end + 20), mdat.end + 10);
+	tracker.written(bytes.subarray(mdat.end - 1), mdat.end - 1);
+	expect(tracker.completeEnd).toBe(boxes.find((b) => b.type === "moov")!.end);
 });

@@ -35,8 +35,9 @@ import {
 	type VideoRendition,
 	videoCodecFamily,
 } from "../hang";
+import { audioFrameDuration } from "./durations";
 import { GroupOrder, type Release } from "./group-order";
-import { trimWrittenFragments } from "./mp4-index";
+import { Mp4FragmentTracker, trimWrittenFragments } from "./mp4-index";
 import { numbered, recordingFileName, resolveInFolder } from "./paths";
 import { FileRecordingSink, type RecordingSink } from "./sink";
 
@@ -170,6 +171,19 @@ export interface RecordingSummary extends RecordingProgress {
 	error?: StudioErrorInfo;
 }
 
+/** How {@link Recorder.record} subscribes one consumer's tracks. */
+export interface RecordPartOptions {
+	/**
+	 * The broadcast was caught at its announcement (the recorder was waiting for it): subscribe
+	 * every track from its first group (moq-lite SUBSCRIBE start group 0), so the groups the
+	 * publisher wrote while the recorder read the catalog are recorded too; the relay serves the
+	 * oldest it still holds. Otherwise (a broadcast already running, a reconnect) tracks start at
+	 * the latest group, like any live subscriber: asking a long-running broadcast for its first
+	 * group would replay the relay's whole cache (30 s) into the file.
+	 */
+	fromFirstGroup?: boolean;
+}
+
 /** How one call of {@link Recorder.record} ended. */
 export interface EpochResult {
 	reason: RecordingEnd;
@@ -204,12 +218,30 @@ interface OutTrack {
 	/** Smallest positive step between consecutive packets seen: the real frame duration. */
 	minStepUs: number;
 	/**
+	 * The packet accepted last, not handed to the muxer yet: its duration is the distance to the
+	 * next packet, unknown until that arrives (see {@link Recorder.#sampleDurationUs}).
+	 */
+	pending: PendingPacket | undefined;
+	/** The codec's frame length for a packet, where the codec fixes or signals it (audio). */
+	frameDurationUs: (payload: Uint8Array) => number | undefined;
+	/** The last known frame step: the fallback duration of a track's last packet. */
+	stepUs: number;
+	/** The current GOP (video): packets, lowest and highest presentation time so far. */
+	gop: { frames: number; minUs: number; maxUs: number };
+	/**
 	 * Group sequences completely read on the current connection: every group up to `contiguous`,
 	 * plus `above` (read out of order). `contiguous + 1` is where a new subscription starts.
 	 */
 	groups: { contiguous: number; above: Set<number> } | undefined;
 	/** Groups waiting for a lower sequence, per connection (see {@link GroupOrder}). */
 	order: GroupOrder<Uint8Array> | undefined;
+}
+
+/** A packet accepted for the file and waiting for the next one to know its duration. */
+interface PendingPacket {
+	payload: Uint8Array;
+	tsUs: number;
+	key: boolean;
 }
 
 /** One track's subscription loop within one consumer's part. */
@@ -402,7 +434,7 @@ export class Recorder {
 	 * with the StudioError when the recording itself cannot go on: no/garbage catalog on the first
 	 * consumer (MEDIA/TIMEOUT/PROTOCOL), nothing recordable (MEDIA), the file failing (IO).
 	 */
-	async record(consumer: Moq.Broadcast.Consumer, signal?: AbortSignal): Promise<EpochResult> {
+	async record(consumer: Moq.Broadcast.Consumer, signal?: AbortSignal, part: RecordPartOptions = {}): Promise<EpochResult> {
 		if (this.#finished) throw new StudioError("CLOSED", "recording is finished");
 		if (this.#fatal) throw this.#fatal;
 		if (this.#durationReached) return { reason: "duration" };
@@ -414,7 +446,7 @@ export class Recorder {
 		const onAbort = () => stop.abort("aborted");
 		signal?.addEventListener("abort", onAbort, { once: true });
 		if (signal?.aborted) stop.abort("aborted");
-		const done = this.#epoch(consumer, stop.signal).finally(() => signal?.removeEventListener("abort", onAbort));
+		const done = this.#epoch(consumer, stop.signal, part.fromFirstGroup === true).finally(() => signal?.removeEventListener("abort", onAbort));
 		const current = { stop, done, stopped: aborted(stop.signal) };
 		this.#current = current;
 		try {
@@ -427,7 +459,7 @@ export class Recorder {
 		}
 	}
 
-	async #epoch(consumer: Moq.Broadcast.Consumer, stop: AbortSignal): Promise<EpochResult> {
+	async #epoch(consumer: Moq.Broadcast.Consumer, stop: AbortSignal, fromFirstGroup: boolean): Promise<EpochResult> {
 		const first = this.#output === undefined;
 		this.#epochs++;
 		this.#timeline.newEpoch();
@@ -458,7 +490,7 @@ export class Recorder {
 		await Promise.all(
 			runs.map(async (run) => {
 				try {
-					await this.#superviseTrack(run, runs, consumer, stop);
+					await this.#superviseTrack(run, runs, consumer, stop, fromFirstGroup);
 				} catch (err) {
 					const error = StudioError.from(err, "PROTOCOL");
 					if (error.codeName === "IO" || error.codeName === "INTERNAL") this.#fail(error);
@@ -501,17 +533,33 @@ export class Recorder {
 		const { sink, path } = await this.#createSink();
 		this.#sink = sink;
 		this.#path = path;
+		// Where the file's last complete fragment ends (MP4; a Matroska cluster has no size to follow).
+		const fragments = this.#format === "mp4" ? new Mp4FragmentTracker() : undefined;
 		const writable = new WritableStream<StreamTargetChunk>({
 			write: async (chunk) => {
 				try {
 					await sink.write(chunk.data, chunk.position);
-					// Written fragments need no per-sample records any more (issue 18, see mp4-index.ts).
-					trimWrittenFragments(output);
 				} catch (err) {
-					const error = StudioError.from(err, "IO");
+					let error = StudioError.from(err, "IO");
+					// A failed write (a full disk) leaves the fragment being written cut short, and
+					// players read its moof into garbage: cut the file back to the last complete
+					// fragment before the error is reported. Nothing is written after this: the
+					// stream errors and the output is cancelled.
+					if (fragments && sink.truncate) {
+						const keep = fragments.completeEnd;
+						try {
+							await sink.truncate(keep);
+							error = new StudioError("IO", `${error.message}; the file keeps its complete fragments (${keep} bytes)`, { cause: err });
+						} catch (cut) {
+							this.#opts.log?.error(`could not cut ${path} back to its last complete fragment: ${StudioError.from(cut, "IO").message}`);
+						}
+					}
 					this.#fail(error);
 					throw error;
 				}
+				fragments?.written(chunk.data, chunk.position);
+				// Written fragments need no per-sample records any more (issue 18, see mp4-index.ts).
+				trimWrittenFragments(output);
 			},
 		});
 		const output = new Output({ format, target: new StreamTarget(writable, { chunked: false }) });
@@ -533,7 +581,7 @@ export class Recorder {
 				// Opus needs its OpusHead in the file; <moq-publish> omits it from the catalog.
 				const description = r.description ? fromHex(r.description) : family === "opus" ? synthesizeOpusHead(r.numberOfChannels, r.sampleRate) : undefined;
 				const decoderConfig: AudioDecoderConfig = { codec: r.codec, sampleRate: r.sampleRate, numberOfChannels: r.numberOfChannels, ...(description ? { description } : {}) };
-				this.#tracks.push(this.#outTrack(name, "audio", r, source, { decoderConfig }, family === "opus" ? 20_000 : (1024 * 1e6) / r.sampleRate));
+				this.#tracks.push(this.#outTrack(name, "audio", r, source, { decoderConfig }, family === "opus" ? 20_000 : (1024 * 1e6) / r.sampleRate, audioFrameDuration(family, r.sampleRate)));
 			}
 			await output.start();
 		} catch (err) {
@@ -564,6 +612,7 @@ export class Recorder {
 		source: EncodedVideoPacketSource | EncodedAudioPacketSource,
 		meta: EncodedVideoChunkMetadata | EncodedAudioChunkMetadata,
 		defaultDurationUs: number,
+		frameDurationUs: (payload: Uint8Array) => number | undefined = () => undefined,
 	): OutTrack {
 		return {
 			name,
@@ -589,6 +638,10 @@ export class Recorder {
 			skippedGroups: 0,
 			resubscribes: 0,
 			minStepUs: Number.POSITIVE_INFINITY,
+			pending: undefined,
+			frameDurationUs,
+			stepUs: Math.max(1, Math.round(defaultDurationUs)),
+			gop: { frames: 0, minUs: 0, maxUs: 0 },
 			groups: undefined,
 			order: undefined,
 		};
@@ -644,12 +697,12 @@ export class Recorder {
 	 * Returns when the part stops, the track ends in the file, or the track is over; throws only
 	 * when the broadcast itself is gone (subscribe refused) or the file fails.
 	 */
-	async #superviseTrack(run: TrackRun, runs: TrackRun[], consumer: Moq.Broadcast.Consumer, stop: AbortSignal): Promise<void> {
+	async #superviseTrack(run: TrackRun, runs: TrackRun[], consumer: Moq.Broadcast.Consumer, stop: AbortSignal, fromFirstGroup: boolean): Promise<void> {
 		const out = run.out;
 		out.groups = undefined; // sequences restart with every connection
 		out.order = newOrder(out.kind);
 		try {
-			await this.#superviseAttempts(run, runs, consumer, stop);
+			await this.#superviseAttempts(run, runs, consumer, stop, fromFirstGroup);
 		} finally {
 			// Whatever still waits for a hole is written now: this connection brings nothing more.
 			const order = out.order;
@@ -658,10 +711,12 @@ export class Recorder {
 		}
 	}
 
-	async #superviseAttempts(run: TrackRun, runs: TrackRun[], consumer: Moq.Broadcast.Consumer, stop: AbortSignal): Promise<void> {
+	async #superviseAttempts(run: TrackRun, runs: TrackRun[], consumer: Moq.Broadcast.Consumer, stop: AbortSignal, fromFirstGroup: boolean): Promise<void> {
 		const out = run.out;
 		let backoff = RESUBSCRIBE_MIN_MS;
-		let startGroup: number | undefined;
+		// Caught at its announcement: the first attempt asks for group 0, the track's first (hang
+		// numbers groups from 0); a relay that no longer holds it starts at the oldest it has.
+		let startGroup: number | undefined = fromFirstGroup ? 0 : undefined;
 		let cleanEmpty = 0;
 		for (let attempt = 0; ; attempt++) {
 			if (stop.aborted || out.ended || this.#fatal) return;
@@ -677,14 +732,18 @@ export class Recorder {
 			// subscriber: skip what this recorder already has.
 			if (startGroup !== undefined) sub.startAt(startGroup);
 			if (attempt > 0) out.resubscribes++;
-			this.#setState(out, attempt === 0 ? "waiting" : "resubscribing", attempt === 0 ? "subscribed" : `subscribing again from ${startGroup === undefined ? "the latest group" : `group ${startGroup}`}`, startGroup);
+			const first = attempt === 0 && fromFirstGroup;
+			this.#setState(out, attempt === 0 ? "waiting" : "resubscribing", first ? "subscribed from the first group" : attempt === 0 ? "subscribed" : `subscribing again from ${startGroup === undefined ? "the latest group" : `group ${startGroup}`}`, startGroup);
 			const close = () => sub.close();
 			stop.addEventListener("abort", close, { once: true });
 			control.signal.addEventListener("abort", close, { once: true });
 			const counts = { groups: 0, first: undefined as number | undefined };
 			let ending: { kind: "clean" } | { kind: "error"; message: string } = { kind: "clean" };
 			try {
-				await this.#runTrack(out, sub, stop, control.signal, startGroup, counts);
+				// From the first group, the write position is not pinned to 0: nothing says this
+				// broadcast's numbering starts there, so GroupOrder starts at group 0 when it comes,
+				// else at the lowest group of the burst (and no group counts as skipped).
+				await this.#runTrack(out, sub, stop, control.signal, first ? undefined : startGroup, counts);
 			} catch (err) {
 				const error = StudioError.from(err, "PROTOCOL");
 				if (error.codeName === "IO" || error.codeName === "INTERNAL" || this.#fatal) throw this.#fatal ?? error;
@@ -973,37 +1032,117 @@ export class Recorder {
 		}
 
 		this.#countGap(out, tsUs, key);
-		const packet = new EncodedPacket(frame.payload, key ? "key" : "delta", tsUs / 1e6, out.defaultDurationUs / 1e6);
+		// The packet before this one gets its duration from this one's timestamp, and is muxed now;
+		// this one waits for the next (or the track's end). Counted as written from here on: the
+		// duplicate and order checks above must see it.
+		const previous = out.pending;
+		const durationUs = previous ? this.#sampleDurationUs(out, previous, { tsUs, key }) : 0;
+		this.#accept(out, { payload: frame.payload, tsUs, key });
+		this.#checkStalls(out, now);
+		if (previous) await this.#mux(out, previous, durationUs);
+		this.#emitProgress(false);
+	}
+
+	/** Books a packet as written (see {@link OutTrack.pending}) and makes it the track's pending one. */
+	#accept(out: OutTrack, p: PendingPacket): void {
+		if (out.kind === "audio") {
+			const step = p.tsUs - out.lastOutUs;
+			// A step across a hole is not a frame length.
+			if (out.frames > 0 && step > 0 && step <= 1.5 * Math.min(out.defaultDurationUs, out.minStepUs)) out.stepUs = step;
+		} else if (p.key) {
+			// A GOP's frames span from its lowest presentation time to the next keyframe.
+			const g = out.gop;
+			if (g.frames > 0 && p.tsUs > g.minUs) out.stepUs = Math.max(1, Math.round((p.tsUs - g.minUs) / g.frames));
+			out.gop = { frames: 1, minUs: p.tsUs, maxUs: p.tsUs };
+		} else {
+			const g = out.gop;
+			g.frames++;
+			g.minUs = Math.min(g.minUs, p.tsUs);
+			g.maxUs = Math.max(g.maxUs, p.tsUs);
+		}
+		out.pending = p;
+		out.recent.set(p.tsUs, fingerprint(p.payload));
+		if (out.recent.size > RECENT_PACKETS) out.recent.delete(out.recent.keys().next().value as number);
+		out.frames++;
+		out.bytes += p.payload.byteLength;
+		out.firstOutUs ??= p.tsUs;
+		out.lastOutUs = Math.max(out.lastOutUs, p.tsUs);
+		out.endOutUs = Math.max(out.endOutUs, p.tsUs + (out.frameDurationUs(p.payload) ?? out.stepUs));
+		this.#timeline.endUs = Math.max(this.#timeline.endUs, out.endOutUs);
+	}
+
+	/**
+	 * The duration of `p` in the file: up to the next packet when there is one, else one codec
+	 * frame (see durations.ts). In fragmented MP4 a sample's time is the sum of the durations
+	 * before it in its fragment, so a duration that is not the real distance to the next sample
+	 * shifts every later sample of the fragment (a hole after an audio packet, a 10 ms Opus frame
+	 * given the nominal 20 ms, a capture frame rate off the catalog's). Video packets are in
+	 * decode order with presentation times: the muxer derives the durations inside a GOP itself;
+	 * what it cannot know is the last one's, from the GOP's highest presentation time (its last
+	 * decode time) to the next keyframe.
+	 */
+	#sampleDurationUs(out: OutTrack, p: PendingPacket, next: { tsUs: number; key: boolean } | undefined): number {
+		let d: number | undefined;
+		if (next) d = out.kind === "audio" ? next.tsUs - p.tsUs : next.key ? next.tsUs - out.gop.maxUs : out.stepUs;
+		else if (out.kind === "audio") d = out.frameDurationUs(p.payload);
+		return d !== undefined && d > 0 ? d : out.stepUs;
+	}
+
+	/** Hands `p` to the muxer with its duration. A packet the muxer refuses is counted dropped. */
+	async #mux(out: OutTrack, p: PendingPacket, durationUs: number): Promise<void> {
 		try {
-			const added =
-				out.kind === "video"
-					? (out.source as EncodedVideoPacketSource).add(packet, out.sentMeta ? undefined : (out.meta as EncodedVideoChunkMetadata))
-					: (out.source as EncodedAudioPacketSource).add(packet, out.sentMeta ? undefined : (out.meta as EncodedAudioChunkMetadata));
+			const added = this.#add(out, p, durationUs);
 			// mediabunny's interleaver holds one track's add() until every other track has caught
 			// up; when the others have ended upstream that wait never ends. A stopped part must not
 			// wait for it: the packet stays queued, in order, and finish() closing the tracks flushes it.
 			const stopped = this.#current?.stopped;
+			added.catch(() => undefined);
 			// `stopped` lives for the whole part: a native race per packet would pin every one (issue 18).
 			await (stopped ? race([added, stopped]) : added);
-			added.catch(() => undefined);
 		} catch (err) {
 			if (this.#fatal) throw this.#fatal;
 			// mediabunny rejected the packet (e.g. a timestamp it cannot order): drop it, keep the file.
-			out.dropped++;
-			this.#opts.log?.debug(`track ${out.name}: packet at ${tsUs} µs rejected: ${(err as Error).message}`);
-			return;
+			this.#unbook(out, p);
+			this.#opts.log?.debug(`track ${out.name}: packet at ${p.tsUs} µs rejected: ${(err as Error).message}`);
 		}
+	}
+
+	/** Calls the track source's `add` (the first call carries the decoder config); throws if the source refuses at once. */
+	#add(out: OutTrack, p: PendingPacket, durationUs: number): Promise<void> {
+		const packet = new EncodedPacket(p.payload, p.key ? "key" : "delta", p.tsUs / 1e6, durationUs / 1e6);
+		const added =
+			out.kind === "video"
+				? (out.source as EncodedVideoPacketSource).add(packet, out.sentMeta ? undefined : (out.meta as EncodedVideoChunkMetadata))
+				: (out.source as EncodedAudioPacketSource).add(packet, out.sentMeta ? undefined : (out.meta as EncodedAudioChunkMetadata));
 		out.sentMeta = true;
-		out.recent.set(tsUs, fingerprint(frame.payload));
-		if (out.recent.size > RECENT_PACKETS) out.recent.delete(out.recent.keys().next().value as number);
-		out.frames++;
-		out.bytes += frame.payload.byteLength;
-		out.firstOutUs ??= tsUs;
-		out.lastOutUs = Math.max(out.lastOutUs, tsUs);
-		out.endOutUs = Math.max(out.endOutUs, tsUs + out.defaultDurationUs);
-		this.#timeline.endUs = Math.max(this.#timeline.endUs, out.endOutUs);
-		this.#checkStalls(out, now);
-		this.#emitProgress(false);
+		return added;
+	}
+
+	/** Takes back the booking of a packet the muxer refused. */
+	#unbook(out: OutTrack, p: PendingPacket): void {
+		out.dropped++;
+		out.frames--;
+		out.bytes -= p.payload.byteLength;
+		out.recent.delete(p.tsUs);
+	}
+
+	/**
+	 * Muxes the track's pending packet with its codec frame length, before the track closes.
+	 * Not awaited: the interleaver may hold it until the other tracks catch up, and closing the
+	 * track (queued behind it) or finalizing the file is what lets it through.
+	 */
+	#flushPending(out: OutTrack): void {
+		const p = out.pending;
+		out.pending = undefined;
+		if (!p) return;
+		try {
+			this.#add(out, p, this.#sampleDurationUs(out, p, undefined)).catch((err: unknown) => {
+				if (!this.#fatal) this.#opts.log?.debug(`track ${out.name}: last packet at ${p.tsUs} µs rejected: ${(err as Error).message}`);
+			});
+		} catch (err) {
+			this.#unbook(out, p);
+			this.#opts.log?.debug(`track ${out.name}: last packet at ${p.tsUs} µs not written: ${(err as Error).message}`);
+		}
 	}
 
 	/**
@@ -1036,6 +1175,7 @@ export class Recorder {
 	#endTrack(t: OutTrack, why: string): void {
 		if (t.ended) return;
 		t.ended = true;
+		if (!this.#fatal) this.#flushPending(t);
 		t.source.close();
 		this.#setState(t, "ended", why, this.#lastGroup(t));
 		// Expected when the duration is reached; anything else is a track missing from the rest of the file.
@@ -1069,6 +1209,7 @@ export class Recorder {
 		if (!this.#finished) {
 			this.#finished = true;
 			for (const t of this.#tracks) {
+				if (!t.ended && !this.#fatal) this.#flushPending(t);
 				t.ended = true;
 				t.state = "ended";
 			}
@@ -1141,6 +1282,11 @@ export interface RecordBroadcastOptions extends RecorderOptions {
 	consumer: ConsumerSource;
 	/** Finishes the recording cleanly (the promise resolves with `reason: "aborted"`). */
 	signal?: AbortSignal;
+	/**
+	 * The first consumer is a broadcast caught at its announcement: record it from its first
+	 * group (see {@link RecordPartOptions.fromFirstGroup}). Later consumers (reconnects) start live.
+	 */
+	fromFirstGroup?: boolean;
 }
 
 /**
@@ -1156,13 +1302,13 @@ export async function recordBroadcast(opts: RecordBroadcastOptions): Promise<Rec
 	const source = opts.consumer;
 	try {
 		if (typeof source !== "function") {
-			await recorder.record(source, opts.signal);
+			await recorder.record(source, opts.signal, { fromFirstGroup: opts.fromFirstGroup === true });
 		} else {
-			while (!opts.signal?.aborted && !recorder.complete) {
+			for (let part = 0; !opts.signal?.aborted && !recorder.complete; part++) {
 				const consumer = await source();
 				if (!consumer) break;
 				try {
-					const result = await recorder.record(consumer, opts.signal);
+					const result = await recorder.record(consumer, opts.signal, { fromFirstGroup: part === 0 && opts.fromFirstGroup === true });
 					if (result.error) opts.log?.warn(`broadcast interrupted: ${result.error.message}`);
 				} finally {
 					consumer.close();

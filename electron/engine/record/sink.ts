@@ -10,6 +10,11 @@ import { StudioError } from "../../../shared/errors";
 export interface RecordingSink {
 	/** Writes `data` at byte `position`. Resolves once the OS accepted every byte. */
 	write(data: Uint8Array, position: number): Promise<void>;
+	/**
+	 * Cuts the file back to `length` bytes (after a failed write: to the end of its last complete
+	 * fragment). Optional: a sink that cannot truncate keeps what it has.
+	 */
+	truncate?(length: number): Promise<void>;
 	/** Flushes to stable storage (best effort) and releases the file. Idempotent. */
 	close(): Promise<void>;
 	/** Highest byte offset written so far (the file's size). */
@@ -71,6 +76,19 @@ export class FileRecordingSink implements RecordingSink {
 				this.#lastSync = Date.now();
 				await handle.datasync();
 			}
+		} catch (err) {
+			throw ioError(err, this.path);
+		}
+	}
+
+	/** Shrinking a file needs no free space, so this works on the full disk that failed the write. */
+	async truncate(length: number): Promise<void> {
+		const handle = this.#handle;
+		if (!handle) throw new StudioError("CLOSED", `${this.path} is closed`);
+		try {
+			await handle.truncate(length);
+			this.#bytes = Math.min(this.#bytes, length);
+			await handle.datasync();
 		} catch (err) {
 			throw ioError(err, this.path);
 		}

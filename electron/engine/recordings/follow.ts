@@ -11,6 +11,14 @@ import { Recorder, type EpochResult, type RecorderOptions, type RecordingSummary
 /** How long a part may keep receiving after its broadcast was unannounced (frames in flight). */
 export const UNANNOUNCE_DRAIN_MS = 2000;
 
+/**
+ * A session's broadcast that enters the origin within this long after the session connected is
+ * taken for part of the relay's initial announcements (broadcasts already running), not a new
+ * one. moq-lite 03+ marks no end to that initial set; a relay sends it at once in reply to the
+ * announce request, one round trip after connecting.
+ */
+export const INITIAL_ANNOUNCE_MS = 1000;
+
 /** Why a followed recording finished. */
 export type FollowEnd = "ended" | "duration" | "stopped" | "failed";
 
@@ -26,18 +34,47 @@ export interface FollowOptions {
 	lost?: Promise<unknown>;
 	/** Called once the file exists (after the first catalog). */
 	onStarted?: (recorder: Recorder) => void;
+	/**
+	 * When a session's current connection was made (`SessionState.connectedAt`), to tell its initial
+	 * announcements (broadcasts already running) from new ones; see {@link INITIAL_ANNOUNCE_MS}.
+	 * Without it, a session's broadcast that was not in the origin yet counts as new.
+	 */
+	sessionConnectedAt?: (sessionId: string) => number | null | undefined;
 }
 
 interface Part {
 	broadcast: OriginBroadcast;
 	consumer: Moq.Broadcast.Consumer;
+	/** Announced while the recording waited for it: recorded from its first group. */
+	caught: boolean;
+}
+
+/**
+ * True when `broadcast`, which entered the origin after the recording began watching, was
+ * announced while the recording waited, rather than being one the session found already running
+ * when it connected.
+ */
+function announcedWhileWaiting(opts: FollowOptions, broadcast: OriginBroadcast): boolean {
+	if (broadcast.source.kind === "local") return true; // published into the origin just now
+	let connectedAt: number | null | undefined;
+	try {
+		connectedAt = opts.sessionConnectedAt?.(broadcast.source.sessionId);
+	} catch {
+		return false; // the session is gone: nothing says this broadcast is new
+	}
+	if (connectedAt === undefined) return true;
+	return connectedAt !== null && broadcast.since - connectedAt >= INITIAL_ANNOUNCE_MS;
 }
 
 function nextPart(opts: FollowOptions, after: OriginBroadcast | undefined): Promise<Part | undefined> {
 	return new Promise((resolveNext) => {
-		let unwatch: () => void = () => {};
+		let unwatch: (() => void) | undefined;
+		let settled = false;
 		const done = (part: Part | undefined) => {
-			unwatch();
+			if (settled) return;
+			settled = true;
+			// Settled during watch()'s own replay, unwatch is not known yet: it is called below.
+			unwatch?.();
 			opts.signal.removeEventListener("abort", onStop);
 			resolveNext(part);
 		};
@@ -45,11 +82,19 @@ function nextPart(opts: FollowOptions, after: OriginBroadcast | undefined): Prom
 		opts.signal.addEventListener("abort", onStop, { once: true });
 		if (opts.signal.aborted) return onStop();
 		void opts.lost?.then(() => done(undefined));
+		// `watch` replays the broadcasts already in the origin synchronously: those are running.
+		let replaying = true;
 		try {
 			unwatch = opts.origins.watch(opts.originId, ({ broadcast, active }) => {
-				if (!active || broadcast.path !== opts.path || broadcast === after || broadcast.ended) return;
-				done({ broadcast, consumer: broadcast.consume() });
+				if (settled || !active || broadcast.path !== opts.path || broadcast === after || broadcast.ended) return;
+				// Only the first part can start at the first group: a later one follows a dropped
+				// connection, and its broadcast was running all along (the file already holds its
+				// recent groups; the Timeline could not tell a 30 s replay from new media).
+				const caught = after === undefined && !replaying && announcedWhileWaiting(opts, broadcast);
+				done({ broadcast, consumer: broadcast.consume(), caught });
 			});
+			replaying = false;
+			if (settled) unwatch();
 		} catch {
 			done(undefined); // the origin was deleted
 		}
@@ -82,7 +127,8 @@ export async function recordFromOrigin(opts: FollowOptions): Promise<RecordingSu
 			});
 			let result: EpochResult;
 			try {
-				result = await recorder.record(part.consumer, partStop.signal);
+				if (part.caught) opts.recorder.log?.info(`${opts.path} was announced while waiting: recording it from its first group`);
+				result = await recorder.record(part.consumer, partStop.signal, { fromFirstGroup: part.caught });
 				if (recorder.path) opts.onStarted?.(recorder);
 			} finally {
 				clearTimeout(drain);

@@ -26,12 +26,26 @@ interface Entry {
 	done: Promise<void>;
 }
 
+/** What the manager works with. */
+export interface RecordingManagerDeps {
+	origins: OriginRegistry;
+	events: EventBus;
+	log: Log;
+	folder: () => string;
+	/**
+	 * When a session's current connection was made, so a recording armed before a broadcast was
+	 * announced records it from its first group, while one the session found already running
+	 * starts at the latest (recordings/follow.ts). Throws for an unknown session.
+	 */
+	sessionConnectedAt?: (sessionId: string) => number | null;
+}
+
 /** Owns the running and finished recordings of this engine run. */
 export class RecordingManager {
 	readonly #entries = new Map<string, Entry>();
-	readonly #deps: { origins: OriginRegistry; events: EventBus; log: Log; folder: () => string };
+	readonly #deps: RecordingManagerDeps;
 
-	constructor(deps: { origins: OriginRegistry; events: EventBus; log: Log; folder: () => string }) {
+	constructor(deps: RecordingManagerDeps) {
 		this.#deps = deps;
 	}
 
@@ -90,6 +104,7 @@ export class RecordingManager {
 			originId: request.originId,
 			path,
 			signal: stop.signal,
+			sessionConnectedAt: this.#deps.sessionConnectedAt,
 			recorder: {
 				folder: this.#deps.folder(),
 				broadcast: path,

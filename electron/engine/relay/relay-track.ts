@@ -148,18 +148,34 @@ export class RelayTrack {
 		return this.#closed;
 	}
 
+	/**
+	 * Resolves the track's info upstream and makes the shared producer. The upstream subscription
+	 * waits for the first downstream subscriber and asks for that subscriber's start group
+	 * (see {@link #subscribeOnDemand}). On moq-lite-05 the first request for a track is always a
+	 * TRACK_INFO probe (a subscriber opens one before its SUBSCRIBE), so subscribing upstream at
+	 * that point could only ask for the latest group: a recorder that caught the broadcast at its
+	 * announcement and asked for group 0 lost the groups the publisher wrote before (hang audio,
+	 * one frame per group: the first 3 to 5 Opus packets). Older drafts have no TRACK_INFO
+	 * probe; there the subscription made for the info is kept, at the latest group, as before.
+	 */
 	async #resolve(): Promise<Moq.Track.Producer> {
 		const up = await this.#host.upstream();
-		const sub = up.broadcast.subscribe(this.name, {});
+		let sub: Moq.Track.Subscriber | undefined;
 		let info: Moq.Track.Info;
 		try {
-			info = await timeout(sub.info(), INFO_TIMEOUT_MS, `track ${this.name} did not answer upstream`);
+			info = await timeout(up.broadcast.track(this.name).info(), INFO_TIMEOUT_MS, `track ${this.name} did not answer upstream`);
 		} catch (err) {
-			sub.close();
-			throw err;
+			if (!/requires moq-lite-05/.test(String((err as Error)?.message))) throw err;
+			sub = up.broadcast.subscribe(this.name, {});
+			try {
+				info = await timeout(sub.info(), INFO_TIMEOUT_MS, `track ${this.name} did not answer upstream`);
+			} catch (err) {
+				sub.close();
+				throw err;
+			}
 		}
 		if (this.#closed) {
-			sub.close();
+			sub?.close();
 			throw new Error("track closed");
 		}
 		const latencyMax = Math.min(info.latencyMax, RELAY_CACHE_MAX_MS);
@@ -167,12 +183,33 @@ export class RelayTrack {
 		this.#budget = new GroupCacheBudget(MEDIA_CACHE_MAX_BYTES, latencyMax);
 		this.#producer = producer;
 		this.#host.insert(producer);
-		this.#pump(up, sub);
+		if (sub) this.#pump(up, sub);
+		else this.#subscribeOnDemand(up, producer);
 		// The route may have switched generation while we resolved info.
 		const current = this.#host.current();
 		if (current !== undefined && current !== up) this.attach(current);
 		void this.#watchDemand(producer);
 		return producer;
+	}
+
+	/**
+	 * Subscribes upstream once the shared producer has a subscriber, from the aggregate start
+	 * group of its subscribers (the lowest explicit one), else at the latest group. Every later
+	 * subscriber is served from what the relay holds: a viewer from the latest group, a later
+	 * explicit start from the cache.
+	 */
+	#subscribeOnDemand(up: Upstream, producer: Moq.Track.Producer): void {
+		let dispose: (() => void) | undefined;
+		const start = (): void => {
+			if (this.#closed || this.#upstream !== undefined || this.#host.current() !== up || !producer.used.peek()) return;
+			dispose?.();
+			dispose = undefined;
+			const startGroup = producer.subscription.peek()?.startGroup;
+			this.#pump(up, up.broadcast.subscribe(this.name, startGroup === undefined ? {} : { startGroup }));
+		};
+		dispose = producer.used.subscribe(start);
+		void Promise.resolve(producer.closed).then(() => dispose?.());
+		start();
 	}
 
 	/**
@@ -194,10 +231,13 @@ export class RelayTrack {
 		// A TRACK_INFO probe has no subscriber and closes itself; nothing to forward.
 		if (!out.used.peek()) return;
 		const budget = new GroupCacheBudget(MEDIA_CACHE_MAX_BYTES, info.latencyMax);
-		const sub = shared.subscribe({});
+		// The request's start group joins the shared producer's aggregate, which the upstream
+		// subscription asks for when this is its first subscriber (see #subscribeOnDemand).
+		const explicit = request.subscription.startGroup;
+		const sub = shared.subscribe(explicit === undefined ? {} : { startGroup: explicit });
 		// An explicit start group (a recorder that caught the announcement asks for the first)
 		// is honoured from the cache; otherwise a late joiner starts at the newest group.
-		const start = request.subscription.startGroup ?? sub.latest();
+		const start = explicit ?? sub.latest();
 		if (start !== undefined) sub.startAt(start);
 		const stop = Promise.race([out.unused(), out.closed.then(() => undefined)]).then(() => undefined);
 		// Copies still in progress when the shared track ends: `out.close()` would cut them off.
