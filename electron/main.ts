@@ -194,7 +194,7 @@ if (primary) void app.whenReady().then(() => {
 	const notifier = new Notifier({
 		events: studio.events,
 		busy,
-		create: (content) => new Notification(content),
+		create: ({ title, body }) => new Notification({ title, body }),
 		supported: () => Notification.isSupported(),
 		settings,
 		open: (view, id) => showView({ type: "navigate", view, id }),

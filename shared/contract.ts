@@ -10,6 +10,7 @@ import { z } from "zod";
 import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
 import { AnnouncedBroadcast, BroadcastsChanged } from "./broadcasts";
 import { CaptureSource, GoLiveStartArgs, LiveBroadcastInfo } from "./media";
+import { SHELL_VIEWS } from "./shell-channel";
 import { MonitorInfo, MonitorOpenArgs, MonitorSelectArgs } from "./monitor";
 import { FilePublishArgs, FilePublishInfo, RecordingInfo, RecordingStartArgs } from "./recordings";
 import { Preferences, SessionConfigView, SessionConnectArgs, SessionState, SessionStats } from "./sessions";
@@ -92,6 +93,12 @@ export const events = {
 	"publishing.progress": FilePublishInfo,
 	/** A monitor's state, catalog and stats: on every change and about twice a second while open. */
 	"monitor.state": MonitorInfo,
+	/**
+	 * Something worth a system notification (a session gave up, a recording ended, going live
+	 * started or stopped), for hosts whose page shows it (the web host; the desktop shell shows
+	 * its own). A click leads to `view` and the item `id`.
+	 */
+	"notices.show": z.object({ title: z.string(), body: z.string(), view: z.enum(SHELL_VIEWS), id: z.string() }),
 	/** A batch of log lines (batched so a chatty engine does not flood the renderer). */
 	"log.entries": z.object({ entries: z.array(LogEntry) }),
 } as const satisfies Record<string, z.ZodType>;

@@ -26,8 +26,11 @@ export interface NotificationContent {
 	body: string;
 }
 
-/** Creates a notification (Electron: `new Notification(content)`). */
-export type NotificationFactory = (content: NotificationContent) => NotificationLike;
+/**
+ * Creates a notification (Electron: `new Notification(content)`). `target` is where a click
+ * leads, for a host that shows the notification elsewhere (the web host hands it to the page).
+ */
+export type NotificationFactory = (content: NotificationContent, target: { view: ShellView; id: string }) => NotificationLike;
 
 /** The kinds of notification, each with its own setting. */
 export type NoticeKind = "session-failed" | "session-reconnected" | "recording-finished" | "recording-failed" | "live-started" | "live-stopped";
@@ -98,7 +101,7 @@ export class Notifier {
 		if (this.#muted) return false;
 		if (this.#options.supported && !this.#options.supported()) return false;
 		if (!this.#options.settings.get(SETTING[notice.kind])) return false;
-		const n = this.#options.create({ title: notice.title, body: notice.body });
+		const n = this.#options.create({ title: notice.title, body: notice.body }, { view: notice.view, id: notice.id });
 		n.on("click", () => this.#options.open(notice.view, notice.id));
 		n.show();
 		return true;
@@ -107,7 +110,7 @@ export class Notifier {
 	/** A notice outside the kinds (the one-time "still running in the tray"); a click opens `view`. */
 	notice(title: string, body: string, view: ShellView = "golive"): boolean {
 		if (this.#muted || (this.#options.supported && !this.#options.supported())) return false;
-		const n = this.#options.create({ title, body });
+		const n = this.#options.create({ title, body }, { view, id: "" });
 		n.on("click", () => this.#options.open(view, ""));
 		n.show();
 		return true;

@@ -18,6 +18,9 @@ import { isEventName, type EventName } from "../../shared/contract";
 import { StudioError } from "../../shared/errors";
 import { describeIssues, dispatch } from "../engine/dispatch";
 import { claimStarted } from "../engine/golive/manager";
+import { BusyState } from "../engine/busy";
+import { Notifier } from "../shell/notifications";
+import { ShellSettings } from "../shell/settings";
 import { ownsMediaChannel, serveAnyMediaChannel } from "../engine/media-channels";
 import type { Studio } from "../engine/studio";
 import { SECURITY_HEADERS, serveStatic } from "./static";
@@ -132,6 +135,23 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 		wss.handleUpgrade(req, socket, head, (ws) => serveBridge(ws, studio));
 	});
 
+	// The page shows these with the browser's notifications (with the user's permission): the
+	// same notices, decided by the same code, as the desktop shell's.
+	const busy = new BusyState(studio);
+	const notifier = new Notifier({
+		events: studio.events,
+		busy,
+		settings: new ShellSettings({
+			get: () => studio.handlers["preferences.get"]({}),
+			set: (preferences) => studio.handlers["preferences.set"]({ preferences }),
+		}),
+		create: (content, target) => ({
+			on: () => undefined,
+			show: () => studio.events.emit("notices.show", { ...content, ...target }),
+		}),
+		open: () => undefined,
+	});
+
 	await new Promise<void>((resolveListen, reject) => {
 		server.once("error", (err) => reject(StudioError.from(err, "IO")));
 		server.listen(options.port ?? 0, bindHost, () => resolveListen());
@@ -148,6 +168,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 		port,
 		token,
 		close: async () => {
+			notifier.close();
+			busy.close();
 			for (const client of [...wss.clients, ...mediaWss.clients]) client.terminate();
 			wss.close();
 			mediaWss.close();

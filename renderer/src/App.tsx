@@ -7,6 +7,7 @@ import { LiveIndicator } from "./components/LiveIndicator";
 import { LogPanel } from "./components/LogPanel";
 import { Notifications } from "./components/Notifications";
 import { SettingsDialog } from "./components/SettingsDialog";
+import { followBrowserNotices } from "./lib/browser-notices";
 import { installShortcuts } from "./lib/shortcuts";
 import { useBroadcasts } from "./stores/broadcasts";
 import { useHost } from "./stores/host";
@@ -57,6 +58,8 @@ function useEngineState(): void {
 		if (!api || !connected) return;
 		void usePreferences.getState().load();
 		const stops = [useOrigins.getState().follow(), useSessions.getState().follow(), useBroadcasts.getState().follow(), useLog.getState().follow(), useMonitors.getState().follow()];
+		// The desktop shell shows its own notifications; a browser page shows the engine's.
+		if (useHost.getState().kind === "web") stops.push(followBrowserNotices(api));
 		return () => stops.forEach((stop) => stop());
 	}, [api, connected]);
 }

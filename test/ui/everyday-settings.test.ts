@@ -74,10 +74,18 @@ describe("desktop settings", () => {
 		await page.close();
 	});
 
-	it("are not offered in a browser (the web host has no tray)", { timeout: 20_000 }, async () => {
+	it("in a browser offer only the notification switches, with the browser's permission (no tray)", { timeout: 20_000 }, async () => {
 		const page = await mount("web");
 		await page.getByRole("group", { name: "Theme" }).waitFor();
 		expect(await page.getByRole("group", { name: "Desktop" }).count()).toBe(0);
+		const group = page.getByRole("group", { name: "Notifications" });
+		await group.waitFor();
+		expect(await group.locator("[data-setting]").evaluateAll((els) => els.map((e) => e.getAttribute("data-setting")))).toEqual([
+			"notify.live",
+			"notify.recording",
+			"notify.sessionFailed",
+			"notify.sessionReconnected",
+		]);
 		await page.close();
 	});
 });

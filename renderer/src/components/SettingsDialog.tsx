@@ -22,11 +22,28 @@ export const DESKTOP_SETTINGS = [
 /** One of {@link DESKTOP_SETTINGS}' keys. */
 export type DesktopSettingKey = (typeof DESKTOP_SETTINGS)[number]["key"];
 
+/** The notification switches, which a browser page also honours (the engine decides for both hosts). */
+const NOTIFY_SETTINGS = DESKTOP_SETTINGS.filter((s) => s.key.startsWith("notify."));
+
+/** Asks the browser for permission to show notifications, and shows where that stands. */
+function BrowserPermission() {
+	const [permission, setPermission] = useState(() => (typeof Notification === "undefined" ? "unsupported" : Notification.permission));
+	if (permission === "unsupported") return <p className="muted">This browser cannot show notifications.</p>;
+	if (permission === "granted") return <p className="muted">This browser shows them while the studio's tab is in the background.</p>;
+	if (permission === "denied") return <p className="muted">Notifications are blocked for this page in the browser's site settings.</p>;
+	return (
+		<button type="button" className="button" onClick={() => void Notification.requestPermission().then(setPermission)}>
+			Allow browser notifications
+		</button>
+	);
+}
+
 /**
- * The desktop shell's preferences, read when the dialog opens and written one key at a time
- * (the shell reads them from the engine, so there is nothing to keep in a renderer store).
+ * The shell's preferences, read when the dialog opens and written one key at a time (the shell
+ * and the web host read them from the engine, so there is nothing to keep in a renderer store).
+ * A browser has no tray: it gets the notification switches and the permission prompt.
  */
-function DesktopSettings({ open }: { open: boolean }) {
+function DesktopSettings({ open, desktop }: { open: boolean; desktop: boolean }) {
 	const api = useHost((s) => s.api);
 	const [values, setValues] = useState<Partial<Record<DesktopSettingKey, boolean>>>({});
 	useEffect(() => {
@@ -54,8 +71,9 @@ function DesktopSettings({ open }: { open: boolean }) {
 	};
 	return (
 		<fieldset className="settings-group">
-			<legend>Desktop</legend>
-			{DESKTOP_SETTINGS.map(({ key, label, fallback }) => (
+			<legend>{desktop ? "Desktop" : "Notifications"}</legend>
+			{!desktop && <BrowserPermission />}
+			{(desktop ? DESKTOP_SETTINGS : NOTIFY_SETTINGS).map(({ key, label, fallback }) => (
 				<label key={key} className="check">
 					<input type="checkbox" checked={values[key] ?? fallback} onChange={(e) => change(key, e.target.checked)} data-setting={key} />
 					{label}
@@ -106,7 +124,7 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
 						))}
 					</select>
 				</div>
-				{desktop && <DesktopSettings open={open} />}
+				<DesktopSettings open={open} desktop={desktop} />
 				{info && (
 					<p className="muted about">
 						{info.name} {info.version} · {info.host} host · {info.platform}
