@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from "react";
 import type { CaptureSource } from "../../../shared/media";
 import { requireApi, useHost } from "../stores/host";
 import { useOrigins } from "../stores/origins";
+import { MicMeter } from "./MicMeter";
 import { PRESETS } from "./presets";
 import { selectedPreset, useGoLive } from "./store";
 import "./golive.css";
@@ -151,6 +152,7 @@ export function GoLivePanel() {
 							</select>
 						</>
 					)}
+					<MicMeter />
 					<label htmlFor={ids.preset}>Quality</label>
 					<select id={ids.preset} value={form.presetId} disabled={running || busy} onChange={(e) => setForm({ presetId: e.target.value })}>
 						{PRESETS.map((p) => (

@@ -31,6 +31,8 @@ export class MonitorPlayer {
 	#events: PlayerEvents;
 	#audio: { ctx: AudioContext; gain: GainNode } | undefined;
 	#audioSetup: Promise<void> = Promise.resolve();
+	/** The stream's audio format once the worker announced it. */
+	#format: { sampleRate: number; channels: number } | undefined;
 	#disposed = false;
 
 	constructor(events: PlayerEvents) {
@@ -71,9 +73,10 @@ export class MonitorPlayer {
 				this.decoder = msg.stats;
 				break;
 			case "audio-format":
-				this.#audioSetup = this.#audioSetup.then(() => this.#buildAudio(msg.sampleRate, msg.channels)).catch((err: unknown) => {
-					this.#events.onError(`monitor audio: ${err instanceof Error ? err.message : String(err)}`);
-				});
+				this.#format = { sampleRate: msg.sampleRate, channels: msg.channels };
+				// A muted tile gets no audio graph at all (metering is the worker's): a wall of 16
+				// costs no audio context until one is heard. A heard one follows the new format.
+				if (!this.muted || this.#audio) this.#rebuildAudio();
 				break;
 			case "error":
 				this.#events.onError(msg.message);
@@ -82,6 +85,14 @@ export class MonitorPlayer {
 				this.#events.onClosed(msg.reason);
 				break;
 		}
+	}
+
+	#rebuildAudio(): void {
+		const format = this.#format;
+		if (!format) return;
+		this.#audioSetup = this.#audioSetup.then(() => this.#buildAudio(format.sampleRate, format.channels)).catch((err: unknown) => {
+			this.#events.onError(`monitor audio: ${err instanceof Error ? err.message : String(err)}`);
+		});
 	}
 
 	/** Builds the audio graph for a format: context at the stream's rate, worklet, gain; hands the worker a port to the worklet. */
@@ -112,14 +123,33 @@ export class MonitorPlayer {
 		// would queue them on its port without bound. Until then the worker only meters.
 		if (ctx.state === "running") connect();
 		else ctx.addEventListener("statechange", () => ctx.state === "running" && connect());
-		if (!this.muted) await ctx.resume().catch(() => {});
+		// A muted tile's context is suspended: on a wall of 16 only the soloed tile runs an audio
+		// rendering thread (metering is the decode worker's and goes on regardless).
+		if (this.muted) await ctx.suspend().catch(() => {});
+		else await ctx.resume().catch(() => {});
 	}
 
-	/** Mutes or unmutes; unmuting (a user gesture) also starts a context the autoplay rules held. */
+	/**
+	 * Mutes or unmutes; unmuting (a user gesture) also starts a context the autoplay rules held,
+	 * muting suspends it (no audio thread for a muted tile).
+	 */
 	setMuted(muted: boolean): void {
+		if (muted === this.muted) return;
 		this.muted = muted;
 		this.#applyGain();
-		if (!muted) void this.#audio?.ctx.resume().catch(() => {});
+		const audio = this.#audio;
+		if (!audio) {
+			// First heard: the graph is built now, inside the user's gesture that unmuted.
+			if (!muted) this.#rebuildAudio();
+			return;
+		}
+		if (!muted) void audio.ctx.resume().catch(() => {});
+		else {
+			// Suspended after the gain ramp, so muting does not click.
+			setTimeout(() => {
+				if (this.muted && this.#audio === audio) void audio.ctx.suspend().catch(() => {});
+			}, 100);
+		}
 	}
 
 	/** Sets the volume, 0 to 1 (applies when unmuted). */

@@ -1,13 +1,27 @@
 /**
  * Preferences the engine persists for the UI (`preferences.get` / `preferences.set`): the theme
- * override, the log level shown, the Broadcasts filter. Changes apply at once and are saved
- * shortly after, in one call for a burst of changes (typing in a filter box).
+ * override, the log level shown, the Broadcasts filter, the Monitor's multiview (layout and the
+ * broadcast of each tile). Changes apply at once and are saved shortly after, in one call for a
+ * burst of changes (typing in a filter box).
  */
 import { create } from "zustand";
 import type { LogLevel } from "../../../shared/models";
 import type { Preferences } from "../../../shared/sessions";
 import { requireApi } from "./host";
 import { useNotifications } from "./notifications";
+
+/** The multiview layouts: tiles in a square grid. */
+export const MULTIVIEW_LAYOUTS = [1, 4, 9, 16] as const;
+/** One of {@link MULTIVIEW_LAYOUTS}. */
+export type MultiviewLayout = (typeof MULTIVIEW_LAYOUTS)[number];
+/** The most tiles a layout has; the tile list always has this many entries. */
+export const MULTIVIEW_MAX_TILES = 16;
+
+/** The broadcast a multiview tile shows. */
+export interface MultiviewTile {
+	originId: string;
+	path: string;
+}
 
 /** The theme: follow the OS, or force one. */
 export type ThemeChoice = "system" | "dark" | "light";
@@ -19,6 +33,9 @@ export interface UiPreferences {
 	broadcastsPrefix: string;
 	broadcastsSearch: string;
 	logOpen: boolean;
+	multiviewLayout: MultiviewLayout;
+	/** {@link MULTIVIEW_MAX_TILES} entries, a broadcast or null (empty); tiles beyond the layout are remembered. */
+	multiviewTiles: readonly (MultiviewTile | null)[];
 }
 
 /** What a fresh install shows. */
@@ -28,7 +45,42 @@ export const DEFAULT_PREFERENCES: UiPreferences = {
 	broadcastsPrefix: "",
 	broadcastsSearch: "",
 	logOpen: false,
+	multiviewLayout: 1,
+	multiviewTiles: Array.from({ length: MULTIVIEW_MAX_TILES }, () => null),
 };
+
+/**
+ * The engine keeps flat values (strings up to 1,000 characters), so each tile is its own key
+ * (`ui.multiviewTile.N`, JSON or null): 16 tiles with long paths would not fit in one.
+ */
+const TILE_KEY = "ui.multiviewTile.";
+
+function parseTile(value: unknown): MultiviewTile | null {
+	if (typeof value !== "string") return null;
+	try {
+		const t = JSON.parse(value) as Partial<MultiviewTile>;
+		return typeof t.originId === "string" && typeof t.path === "string" && t.path !== "" ? { originId: t.originId, path: t.path } : null;
+	} catch {
+		return null;
+	}
+}
+
+/** The record entries of one preference (the tiles take one key each). */
+function toRecord<K extends keyof UiPreferences>(key: K, value: UiPreferences[K]): Preferences {
+	if (key !== "multiviewTiles") return { [`ui.${key}`]: value as string | number | boolean };
+	const out: Preferences = {};
+	(value as UiPreferences["multiviewTiles"]).forEach((tile, i) => {
+		const json = tile ? JSON.stringify({ originId: tile.originId, path: tile.path }) : null;
+		// A path too long for one value is not remembered rather than refused as a whole.
+		out[`${TILE_KEY}${i}`] = json && json.length <= 1000 ? json : null;
+	});
+	return out;
+}
+
+/** The preference a record key belongs to. */
+function keyOf(recordKey: string): keyof UiPreferences {
+	return (recordKey.startsWith(TILE_KEY) ? "multiviewTiles" : recordKey.replace(/^ui\./, "")) as keyof UiPreferences;
+}
 
 const LEVELS: readonly LogLevel[] = ["error", "warn", "info", "debug", "trace"];
 
@@ -42,6 +94,9 @@ export function fromRecord(record: Preferences): UiPreferences {
 	if (typeof record["ui.broadcastsPrefix"] === "string") p.broadcastsPrefix = record["ui.broadcastsPrefix"];
 	if (typeof record["ui.broadcastsSearch"] === "string") p.broadcastsSearch = record["ui.broadcastsSearch"];
 	if (typeof record["ui.logOpen"] === "boolean") p.logOpen = record["ui.logOpen"];
+	const layout = record["ui.multiviewLayout"];
+	if ((MULTIVIEW_LAYOUTS as readonly unknown[]).includes(layout)) p.multiviewLayout = layout as MultiviewLayout;
+	p.multiviewTiles = Array.from({ length: MULTIVIEW_MAX_TILES }, (_, i) => parseTile(record[`${TILE_KEY}${i}`]));
 	return p;
 }
 
@@ -74,7 +129,7 @@ export const usePreferences = create<PreferencesState>()((set) => ({
 		try {
 			const record = await requireApi().invoke("preferences.get", {});
 			// Keep anything changed while loading.
-			const changed = Object.keys(pending).map((k) => k.replace(/^ui\./, ""));
+			const changed = Object.keys(pending).map(keyOf);
 			const loaded = fromRecord(record);
 			for (const k of changed) delete (loaded as Partial<UiPreferences>)[k as keyof UiPreferences];
 			set({ ...loaded, loaded: true });
@@ -84,7 +139,7 @@ export const usePreferences = create<PreferencesState>()((set) => ({
 	},
 	set(key, value) {
 		set({ [key]: value } as Partial<PreferencesState>);
-		pending[`ui.${key}`] = value;
+		Object.assign(pending, toRecord(key, value));
 		if (timer) clearTimeout(timer);
 		timer = setTimeout(save, 400);
 	},
