@@ -9,10 +9,13 @@
  * - `moq-net-backpressure.ts`: a large group's unread frames evicted (`Lagged`) because no writer
  *   waits for its readers (the wire subscriber and the relay now do);
  * - `moq-net-reader.ts`: a large frame read in quadratic time (`Reader#fill` copies its whole
- *   buffer per chunk), the single-stream throughput ceiling.
+ *   buffer per chunk), the single-stream throughput ceiling;
+ * - `moq-net-announce.ts`: a broadcast published while an announce interest was being answered
+ *   never announced to that peer (a relay restart left a broadcast invisible).
  * They install only on the exact version they were written against (moq-net-version.ts); on any
  * other, this warns once on stderr, because the leak and the cut tails would silently return.
  */
+import { moqNetAnnounce } from "./moq-net-announce";
 import { moqNetBackpressure } from "./moq-net-backpressure";
 import { moqNetDeliveryWorkarounds } from "./moq-net-delivery";
 import { moqNetWorkarounds } from "./moq-net-leaks";
@@ -25,6 +28,7 @@ export const activeMoqNetWorkarounds: Readonly<Record<string, boolean>> = {
 	...moqNetDeliveryWorkarounds,
 	...moqNetBackpressure,
 	...moqNetReader,
+	...moqNetAnnounce,
 };
 
 const inactive = Object.entries(activeMoqNetWorkarounds)
