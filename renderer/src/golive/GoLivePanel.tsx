@@ -24,7 +24,6 @@ export function GoLivePanel() {
 	const running = Boolean(live || publication);
 	useGoLive((s) => s.tick);
 	const origins = useOrigins((s) => s.origins);
-	const followOrigins = useOrigins((s) => s.follow);
 	const preview = useRef<HTMLVideoElement>(null);
 	const [now, setNow] = useState(Date.now());
 	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), screen: useId(), file: useId(), audio: useId(), mic: useId(), preset: useId() };
@@ -40,7 +39,8 @@ export function GoLivePanel() {
 		void requireApi().invoke("capture.select", { id: id || null });
 	};
 
-	useEffect(() => followOrigins(), [followOrigins]);
+	// The app shell follows the origins while the engine is reachable (App.tsx); following them
+	// here too crashed the panel when the page opened on #/golive before the host connected.
 	useEffect(() => void loadDevices(), [loadDevices]);
 	useEffect(() => {
 		if (!form.originId && origins[0]) setForm({ originId: (origins.find((o) => o.name === "studio") ?? origins[0]).id });

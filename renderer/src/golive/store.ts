@@ -2,9 +2,9 @@
  * The Go Live state of this window: the form, the devices, and the running live session.
  */
 import { create } from "zustand";
-import { StudioError } from "../../../shared/errors";
 import type { LiveEndReason } from "../../../shared/media";
 import type { FilePublishInfo } from "../../../shared/recordings";
+import { errorText } from "../lib/errors";
 import { requireApi } from "../stores/host";
 import { goLive, type AudioSource, type LiveSession, type VideoSource } from "./controller";
 import { PRESETS, type VideoPreset } from "./presets";
@@ -57,9 +57,6 @@ const ENDED_BECAUSE: Record<LiveEndReason, string> = {
 	replaced: "This broadcast was taken over by another Go Live at the same path.",
 };
 
-function describe(err: unknown): string {
-	return err instanceof StudioError ? `${err.codeName}: ${err.message}` : err instanceof Error ? err.message : String(err);
-}
 
 /** Publishes a media file into the origin (the engine demuxes it; nothing is re-encoded). */
 async function startFile(form: GoLiveForm): Promise<void> {
@@ -71,7 +68,7 @@ async function startFile(form: GoLiveForm): Promise<void> {
 			if (update.id !== publication.id) return;
 			if (update.state === "failed") {
 				stopFollowing?.();
-				set({ publication: null, phase: "idle", error: update.error ? `${update.error.name}: ${update.error.message}` : "publishing failed" });
+				set({ publication: null, phase: "idle", error: update.error ? errorText(update.error) : "Publishing the file failed." });
 			} else if (update.state === "finished") {
 				stopFollowing?.();
 				set({ publication: null, phase: "idle" });
@@ -79,7 +76,7 @@ async function startFile(form: GoLiveForm): Promise<void> {
 		});
 		set({ publication, phase: "live" });
 	} catch (err) {
-		set({ phase: "idle", error: describe(err) });
+		set({ phase: "idle", error: errorText(err) });
 	}
 }
 
@@ -142,7 +139,7 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 			// Labels are only visible once capture was allowed.
 			void get().loadDevices();
 		} catch (err) {
-			set({ phase: "idle", error: describe(err) });
+			set({ phase: "idle", error: errorText(err) });
 		}
 	},
 	async stop() {
