@@ -56,6 +56,8 @@ let stopped = false;
 let canvas: OffscreenCanvas | undefined;
 let ctx: OffscreenCanvasRenderingContext2D | null = null;
 let visible = true;
+/** The tile's displayed size in device pixels (0 until known): the most worth painting. */
+let shown = { width: 0, height: 0 };
 let videoDecoder: VideoDecoder | undefined;
 let videoWaitKey = true;
 let latest: VideoFrame | undefined;
@@ -166,9 +168,13 @@ function paint(): void {
 	latest = undefined;
 	if (!frame) return;
 	if (canvas && visible) {
-		if (canvas.width !== frame.displayWidth || canvas.height !== frame.displayHeight) {
-			canvas.width = frame.displayWidth;
-			canvas.height = frame.displayHeight;
+		// Never larger than shown (the page would only scale it down), never larger than decoded.
+		const fit = shown.width > 0 && shown.height > 0 ? Math.min(1, shown.width / frame.displayWidth, shown.height / frame.displayHeight) : 1;
+		const width = Math.max(1, Math.round(frame.displayWidth * fit));
+		const height = Math.max(1, Math.round(frame.displayHeight * fit));
+		if (canvas.width !== width || canvas.height !== height) {
+			canvas.width = width;
+			canvas.height = height;
 			ctx = canvas.getContext("2d", { alpha: false });
 		}
 		ctx?.drawImage(frame, 0, 0, canvas.width, canvas.height);
@@ -376,6 +382,9 @@ scope.onmessage = (ev: MessageEvent<ToDecoder>) => {
 			break;
 		case "visible":
 			visible = msg.visible;
+			break;
+		case "size":
+			shown = { width: msg.width, height: msg.height };
 			break;
 		case "stop":
 			stopped = true;

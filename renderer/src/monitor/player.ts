@@ -46,7 +46,17 @@ export class MonitorPlayer {
 		this.#worker.onerror = (ev) => events.onError(`monitor decoder: ${ev.message || "the worker failed to load"}`);
 		const offscreen = this.canvas.transferControlToOffscreen();
 		this.#post({ type: "canvas", canvas: offscreen }, [offscreen]);
+		// A 720p picture in a 360 px tile painted at 720p costs the GPU process four times the
+		// pixels for nothing (bench/monitor-tiles): the worker paints at the size shown.
+		this.#resize = new ResizeObserver(([entry]) => {
+			if (!entry) return;
+			const ratio = window.devicePixelRatio || 1;
+			this.#post({ type: "size", width: Math.round(entry.contentRect.width * ratio), height: Math.round(entry.contentRect.height * ratio) });
+		});
+		this.#resize.observe(this.canvas);
 	}
+
+	readonly #resize: ResizeObserver;
 
 	#post(msg: ToDecoder, transfer: Transferable[] = []): void {
 		this.#worker.postMessage(msg, transfer);
@@ -174,6 +184,7 @@ export class MonitorPlayer {
 	dispose(): void {
 		if (this.#disposed) return;
 		this.#disposed = true;
+		this.#resize.disconnect();
 		this.#post({ type: "stop" });
 		// Give the worker a moment to close its decoders and channel cleanly.
 		setTimeout(() => this.#worker.terminate(), 200);

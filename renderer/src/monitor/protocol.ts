@@ -13,6 +13,8 @@ export type ToDecoder =
 	| { type: "audio-port"; port: MessagePort }
 	/** False while the tile is off-screen or the page hidden: decode but do not paint. */
 	| { type: "visible"; visible: boolean }
+	/** The tile's displayed size in device pixels: pictures are painted no larger (0 = unknown). */
+	| { type: "size"; width: number; height: number }
 	| { type: "stop" };
 
 /** Peak and RMS of one audio channel over the last meter window, in dBFS (-Infinity for silence). */
