@@ -7,11 +7,14 @@
  * process's CPU. Latency is also printed as a ratio against a floor measured in the same run:
  * the same frames carried between plain WebSockets by a minimal byte forwarder (also a child
  * process), so noisy neighbours on a 2-core machine affect both sides alike. Runs the relay
- * twice: with @moq/qmux's default flow-control windows and with the relay's tuned ones.
+ * twice: with @moq/qmux's default flow-control windows and with the relay's tuned ones, and a
+ * third time over WebTransport HTTP/2 (@fails-components/webtransport, engine connections through
+ * transport/connect.ts) with the tuned relay, so the two transports compare in the same run.
  *
  * Run: npx esbuild bench/relay-fanout.ts --bundle --platform=node --format=esm \
  *        --packages=external --outfile=out/bench/relay-fanout.mjs && node out/bench/relay-fanout.mjs
- * Env: BENCH_SECONDS (default 5), BENCH_N (default "1,8,32"), BENCH_PROF (a directory: CPU profiles
+ * Env: BENCH_SECONDS (default 5), BENCH_N (default "1,8,32"), BENCH_VARIANTS (default all,
+ * e.g. "relay-tuned,relay-wt-h2"), BENCH_PROF (a directory: CPU profiles
  * of the server processes).
  */
 import "../electron/engine/polyfill";
@@ -19,21 +22,24 @@ import { type ChildProcess, fork } from "node:child_process";
 import * as Moq from "@moq/net";
 import { WebSocket, WebSocketServer } from "ws";
 import { startRelay } from "../electron/engine/relay";
+import { openMoqConnection } from "../electron/engine/transport/connect";
 
 const FRAME_BYTES = 25_000;
 const FPS = 30;
 const GOP = 30;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const COUNTS = (process.env.BENCH_N ?? "1,8,32").split(",").map(Number);
+const VARIANTS = (process.env.BENCH_VARIANTS ?? "relay-default,relay-tuned,relay-wt-h2").split(",") as Exclude<Variant, "floor">[];
 
-type Variant = "floor" | "relay-default" | "relay-tuned";
+type Variant = "floor" | "relay-default" | "relay-tuned" | "relay-wt-h2";
 type ToChild = { cmd: "cpu-start" } | { cmd: "cpu-end" } | { cmd: "exit" };
-type FromChild = { url: string } | { cpuMs: number; wallMs: number };
+type FromChild = { url: string; wt?: { url: string; sha256: string } } | { cpuMs: number; wallMs: number };
 
 // ---------------------------------------------------------------- child side
 
 async function runChild(variant: Variant): Promise<void> {
 	let url: string;
+	let wt: { url: string; sha256: string } | undefined;
 	if (variant === "floor") url = await startForwarder();
 	else {
 		const relay = await startRelay({
@@ -41,11 +47,14 @@ async function runChild(variant: Variant): Promise<void> {
 			port: 0,
 			// The library defaults: 1 MiB / 256 KiB windows and a 64 KiB send buffer.
 			...(variant === "relay-default" ? { qmux: {}, sendBufferBytes: 64 * 1024 } : {}),
+			webTransport: { http3: false, http2: variant === "relay-wt-h2" },
 		});
 		url = relay.url;
+		const { http2Url, certificateSha256 } = relay.webTransport;
+		if (http2Url && certificateSha256) wt = { url: http2Url, sha256: certificateSha256 };
 	}
 	const send = (m: FromChild) => process.send?.(m);
-	send({ url });
+	send({ url, wt });
 	let cpu = process.cpuUsage();
 	let wall = performance.now();
 	process.on("message", (m: ToChild) => {
@@ -82,6 +91,7 @@ async function startForwarder(): Promise<string> {
 interface Child {
 	proc: ChildProcess;
 	url: string;
+	wt: { url: string; sha256: string } | undefined;
 	request(cmd: ToChild): void;
 	cpu(): Promise<{ cpuMs: number; wallMs: number }>;
 }
@@ -90,10 +100,11 @@ async function spawnChild(variant: Variant): Promise<Child> {
 	// BENCH_PROF=<dir> writes a CPU profile of each server process there.
 	const prof = process.env.BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
 	const proc = fork(process.argv[1] ?? "", ["--child", variant], { stdio: ["ignore", "ignore", "inherit", "ipc"], execArgv: [...process.execArgv, ...prof] });
-	const url = await new Promise<string>((resolve) => proc.once("message", (m: FromChild) => "url" in m && resolve(m.url)));
+	const { url, wt } = await new Promise<{ url: string; wt?: { url: string; sha256: string } }>((resolve) => proc.once("message", (m: FromChild) => "url" in m && resolve(m)));
 	return {
 		proc,
 		url,
+		wt,
 		request: (cmd) => proc.send(cmd),
 		cpu: () =>
 			new Promise((resolve) => {
@@ -125,8 +136,13 @@ interface Transport {
 	close(): void;
 }
 
-async function moqTransport(url: string, n: number): Promise<Transport> {
-	const pub = await Moq.Connection.connect(new URL(url), { websocket: { delay: 0 } });
+async function moqTransport(url: string, n: number, wt?: { url: string; sha256: string }): Promise<Transport> {
+	// Over WebTransport the engine's own client connects (HTTP/2, pinned), as a studio session does.
+	const connect = async () =>
+		wt
+			? (await openMoqConnection(new URL(url), { transport: "webtransport", webTransportUrl: new URL(wt.url), certificateSha256: wt.sha256, timeoutMs: 10_000 })).established
+			: Moq.Connection.connect(new URL(url), { websocket: { delay: 0 } });
+	const pub = await connect();
 	const broadcast = new Moq.Broadcast.Producer();
 	const track = broadcast.createTrack("video");
 	pub.publish(Moq.Path.from("bench"), broadcast);
@@ -134,7 +150,7 @@ async function moqTransport(url: string, n: number): Promise<Transport> {
 	let group: Moq.Group.Producer | undefined;
 	return {
 		async subscribe() {
-			const conn = await Moq.Connection.connect(new URL(url), { websocket: { delay: 0 } });
+			const conn = await connect();
 			conns.push(conn);
 			const sub = conn.consume(Moq.Path.from("bench")).subscribe("video");
 			const receipts: Receipts = new Map();
@@ -212,7 +228,7 @@ interface Result {
 
 async function measure(variant: Variant, n: number): Promise<Result> {
 	const child = await spawnChild(variant);
-	const transport = variant === "floor" ? await floorTransport(child.url) : await moqTransport(child.url, n);
+	const transport = variant === "floor" ? await floorTransport(child.url) : await moqTransport(child.url, n, child.wt);
 	const receipts: Receipts[] = [];
 	for (let i = 0; i < n; i++) receipts.push(await transport.subscribe());
 	// Warm up for one group so every subscription is live end to end, then measure whole groups.
@@ -276,7 +292,9 @@ async function main(): Promise<number> {
 	const incomplete: Result[] = [];
 	for (const n of COUNTS) {
 		const floor = await measure("floor", n);
-		for (const r of [floor, await measure("relay-default", n), await measure("relay-tuned", n)]) {
+		const results = [floor];
+		for (const v of VARIANTS) results.push(await measure(v, n));
+		for (const r of results) {
 			if (r.delivered !== r.expected || r.expected === 0) incomplete.push(r);
 			const pct = ((100 * r.delivered) / r.expected).toFixed(1);
 			print(

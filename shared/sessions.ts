@@ -35,6 +35,11 @@ export const SessionConnectArgs = z
 		/** The relay certificate's sha-256 (hex), to trust a self-signed relay. */
 		certificateSha256: z.string().max(200).optional(),
 		transport: TransportChoice.optional(),
+		/**
+		 * The relay's WebTransport listener when it is not at `url`'s port over UDP (HTTP/3), e.g.
+		 * an HTTP/2 WebTransport listener `https://host:port/`; pinned like `url`.
+		 */
+		webTransportUrl: z.string().url().max(2048).optional(),
 		backoff: BackoffInput.optional(),
 		connectTimeoutMs: z.number().int().min(100).max(120_000).optional(),
 		stallTimeoutMs: z.number().int().min(200).max(600_000).optional(),
@@ -63,6 +68,8 @@ export const SessionState = z.object({
 	/** Failed attempts since the last success. */
 	attempt: z.number().int(),
 	transport: z.enum(["websocket", "webtransport"]).nullable(),
+	/** Which exact transport carries the connection (absent before the first connect). */
+	transportKind: z.enum(["webtransport-h3", "webtransport-h2", "websocket"]).optional(),
 	/** The negotiated MoQ version, e.g. `moq-lite-05`. */
 	version: z.string().nullable(),
 	/** `Date.now()` of the next retry while in backoff. */

@@ -7,7 +7,7 @@ import { LogLevel } from "../../shared/models";
 import { atLeast } from "../engine/log/logger";
 import { Studio } from "../engine/studio";
 import { captureLibraryConsole } from "../engine/transport/library-console";
-import type { CommandContext } from "./command";
+import { type CommandContext, type OptionValues, stringOption } from "./command";
 import { eventPrinter, followSessionStatus, type EventPrinter } from "./session-output";
 
 /** An engine with one origin and one session. */
@@ -28,10 +28,42 @@ export interface HeldSession {
 	failure(code: number): StudioError;
 }
 
+/** `--transport` / `--webtransport-url` / `--certificate-sha256`, as session options. */
+export interface TransportOption {
+	transport?: "auto" | "websocket" | "webtransport";
+	webTransportUrl?: string;
+	certificateSha256?: string;
+}
+
+/** The transport options every session command accepts, declared once. */
+export const TRANSPORT_OPTIONS = {
+	transport: { type: "string" },
+	"webtransport-url": { type: "string" },
+	"certificate-sha256": { type: "string" },
+} as const;
+
+/** Help for {@link TRANSPORT_OPTIONS}. */
+export const TRANSPORT_OPTION_HELP: Record<string, string> = {
+	transport: "auto (default: WebTransport when it can, else WebSocket), websocket or webtransport",
+	"webtransport-url": "the relay's WebTransport HTTP/2 listener, e.g. https://127.0.0.1:4444/ (see `moq-studio relay --webtransport-h2`)",
+	"certificate-sha256": "pin the relay's certificate (hex sha-256); default: fetched from the relay's /certificate.sha256 for WebTransport",
+};
+
+/** Reads {@link TRANSPORT_OPTIONS}; INVALID_ARGUMENT for an unknown `--transport`. */
+export function transportOption(values: OptionValues): TransportOption {
+	const transport = stringOption(values, "transport");
+	if (transport !== undefined && transport !== "auto" && transport !== "websocket" && transport !== "webtransport") {
+		throw new StudioError("INVALID_ARGUMENT", `--transport wants auto, websocket or webtransport, got ${JSON.stringify(transport)}`);
+	}
+	const webTransportUrl = stringOption(values, "webtransport-url");
+	const certificateSha256 = stringOption(values, "certificate-sha256");
+	return { ...(transport ? { transport } : {}), ...(webTransportUrl ? { webTransportUrl } : {}), ...(certificateSha256 ? { certificateSha256 } : {}) };
+}
+
 /** Starts the engine and the session; `role` picks whether the origin is published or consumed. */
 export function holdSession(
 	ctx: CommandContext,
-	opts: { url: string; token?: string; json: boolean; role: "publish" | "consume"; prefix?: string },
+	opts: { url: string; token?: string; json: boolean; role: "publish" | "consume"; prefix?: string; transport?: TransportOption },
 ): HeldSession {
 	const printer = eventPrinter(ctx, opts.json);
 	const studio = new Studio({ host: "web" });
@@ -48,6 +80,7 @@ export function holdSession(
 			url: opts.url,
 			token: opts.token,
 			prefix: opts.prefix,
+			...opts.transport,
 			...(opts.role === "publish" ? { publishOrigin: origin.id } : { consumeOrigin: origin.id }),
 		});
 	} catch (err) {

@@ -7,13 +7,13 @@ import { LocalBroadcast } from "../engine/origins/broadcast";
 import { openMediaFile, publishFile } from "../engine/publish";
 import { drainServed } from "../engine/sessions/drain";
 import { flagOption, stringOption, type Command } from "./command";
-import { failOnGiveUp, holdSession } from "./held-session";
+import { failOnGiveUp, holdSession, TRANSPORT_OPTION_HELP, TRANSPORT_OPTIONS, transportOption } from "./held-session";
 
 /** The `publish` sub-command. */
 export const publishCommand: Command = {
 	name: "publish",
 	summary: "Publish a media file (MP4, MKV, WebM) as a hang broadcast, without re-encoding",
-	usage: "--url URL --broadcast PATH --file FILE [--loop] [--wait-subscriber] [--token JWT] [--json]",
+	usage: "--url URL --broadcast PATH --file FILE [--loop] [--wait-subscriber] [--token JWT] [--transport auto|websocket|webtransport] [--webtransport-url URL] [--json]",
 	options: {
 		url: { type: "string" },
 		broadcast: { type: "string" },
@@ -21,6 +21,7 @@ export const publishCommand: Command = {
 		loop: { type: "boolean" },
 		"wait-subscriber": { type: "boolean" },
 		token: { type: "string" },
+		...TRANSPORT_OPTIONS,
 		json: { type: "boolean" },
 	},
 	optionHelp: {
@@ -30,6 +31,7 @@ export const publishCommand: Command = {
 		loop: "start over at the end until interrupted",
 		"wait-subscriber": "start sending once every track has a subscriber, so the first viewer gets the whole file",
 		token: "relay token (JWT); sent as ?jwt= and never printed",
+		...TRANSPORT_OPTION_HELP,
 		json: "one JSON object per line, each with an \"event\" field",
 	},
 	async run(values, _positionals, ctx) {
@@ -41,7 +43,7 @@ export const publishCommand: Command = {
 		// fails here (IO / MEDIA) and nothing is ever announced (issue 14).
 		const media = await openMediaFile(file);
 		let owned = true; // until publishFile takes the file over
-		const held = holdSession(ctx, { url, token: stringOption(values, "token"), json: flagOption(values, "json"), role: "publish" });
+		const held = holdSession(ctx, { url, token: stringOption(values, "token"), transport: transportOption(values), json: flagOption(values, "json"), role: "publish" });
 		const abort = new AbortController();
 		void held.interrupted.then(() => abort.abort());
 		try {

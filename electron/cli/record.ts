@@ -6,19 +6,20 @@ import { StudioError } from "../../shared/errors";
 import { checkFileName, type RecordedTrack, type RecorderOptions } from "../engine/record";
 import { recordFromOrigin } from "../engine/recordings/follow";
 import { flagOption, stringOption, type Command } from "./command";
-import { failOnGiveUp, holdSession } from "./held-session";
+import { failOnGiveUp, holdSession, TRANSPORT_OPTION_HELP, TRANSPORT_OPTIONS, transportOption } from "./held-session";
 
 /** The `record` sub-command. */
 export const recordCommand: Command = {
 	name: "record",
 	summary: "Record a broadcast to a fragmented MP4 that survives a crash (waits for it to be announced)",
-	usage: "--url URL --broadcast PATH --out FILE [--duration S] [--token JWT] [--json]",
+	usage: "--url URL --broadcast PATH --out FILE [--duration S] [--token JWT] [--transport auto|websocket|webtransport] [--webtransport-url URL] [--json]",
 	options: {
 		url: { type: "string" },
 		broadcast: { type: "string" },
 		out: { type: "string" },
 		duration: { type: "string" },
 		token: { type: "string" },
+		...TRANSPORT_OPTIONS,
 		json: { type: "boolean" },
 	},
 	optionHelp: {
@@ -27,6 +28,7 @@ export const recordCommand: Command = {
 		out: "the file to write (.mp4, or .mkv); never overwritten",
 		duration: "stop after this many seconds of media",
 		token: "relay token (JWT); sent as ?jwt= and never printed",
+		...TRANSPORT_OPTION_HELP,
 		json: "one JSON object per line, each with an \"event\" field",
 	},
 	async run(values, _positionals, ctx) {
@@ -40,7 +42,7 @@ export const recordCommand: Command = {
 		const file = resolve(out);
 		// Refuse a bad name now, not after waiting for the broadcast.
 		checkFileName(basename(out));
-		const held = holdSession(ctx, { url, token: stringOption(values, "token"), json: flagOption(values, "json"), role: "consume", prefix: path });
+		const held = holdSession(ctx, { url, token: stringOption(values, "token"), transport: transportOption(values), json: flagOption(values, "json"), role: "consume", prefix: path });
 		const stop = new AbortController();
 		void held.interrupted.then(() => stop.abort());
 		try {

@@ -23,7 +23,7 @@ export function eventPrinter(ctx: CommandContext, json: boolean): EventPrinter {
 }
 
 function describeStatus(code: number, state: SessionState): string {
-	if (code > 0) return `connected to ${state.url} (epoch ${code}, ${state.transport ?? "?"}, ${state.version ?? "?"})`;
+	if (code > 0) return `connected to ${state.url} (epoch ${code}, ${state.transportKind ?? state.transport ?? "?"}, ${state.version ?? "?"})`;
 	if (code === 0) return "session closed";
 	return `gave up: ${state.lastError?.message ?? errorName(code)}`;
 }
@@ -40,7 +40,7 @@ export function followSessionStatus(studio: Studio, id: string, printer: EventPr
 			const state = studio.sessions.get(id);
 			printer.print(
 				"status",
-				{ code, ...(code < 0 ? { error: errorName(code), message: state.lastError?.message ?? "" } : {}), epoch: state.epoch, url: state.url, version: state.version, transport: state.transport },
+				{ code, ...(code < 0 ? { error: errorName(code), message: state.lastError?.message ?? "" } : {}), epoch: state.epoch, url: state.url, version: state.version, transport: state.transport, transportKind: state.transportKind ?? null },
 				describeStatus(code, state),
 			);
 			if (code <= 0) {

@@ -161,6 +161,20 @@ describe("electron-builder.yml", () => {
 		expect(config.linux?.maintainer).toMatch(/<[^@\s]+@[^>\s]+>/);
 	});
 
+	it("unpacks the optional HTTP/3 WebTransport addon from the asar (a .node file cannot load from inside it)", () => {
+		const unpack = [config.asarUnpack ?? []].flat();
+		expect(unpack).toContain("**/node_modules/@fails-components/webtransport-transport-http3-quiche/**");
+		// electron-builder matches asarUnpack with its own minimatch: the pattern must take the
+		// addon's binary and nothing of the pure-JS main package.
+		const builderRequire = createRequire(createRequire(import.meta.url).resolve("app-builder-lib/package.json"));
+		const { minimatch } = builderRequire("minimatch") as { minimatch: (path: string, pattern: string, options?: object) => boolean };
+		const matches = (path: string) => unpack.some((p) => minimatch(path, p, { dot: true }));
+		expect(matches("node_modules/@fails-components/webtransport-transport-http3-quiche/build_rel/webtransport.node")).toBe(true);
+		expect(matches("node_modules/@fails-components/webtransport/lib/index.node.js")).toBe(false);
+		expect(Object.keys(packageJson.optionalDependencies ?? {})).toContain("@fails-components/webtransport-transport-http3-quiche");
+		expect(Object.keys(packageJson.dependencies ?? {})).toContain("@fails-components/webtransport");
+	});
+
 	it("does not need the optional native WebTransport addon", () => {
 		const optional = Object.keys(packageJson.optionalDependencies ?? {});
 		for (const dep of Object.keys(packageJson.dependencies ?? {})) expect(optional).not.toContain(dep);

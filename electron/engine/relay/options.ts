@@ -61,6 +61,13 @@ export interface RelayOptions {
 	 * The certificate's sha-256 is served at `/certificate.sha256`, as moq-relay does, for pinning.
 	 */
 	tls?: { cert: string | Buffer; key: string | Buffer };
+	/**
+	 * WebTransport listeners (relay/webtransport.ts). `http3` (default true) listens on UDP at the
+	 * WebSocket listener's port number when the quiche addon is installed, and logs why not
+	 * otherwise. `http2` (default off) listens on TCP at that port (0: a free one), for testing and
+	 * UDP-less networks. Their self-signed certificate's sha-256 is served at `/certificate.sha256`.
+	 */
+	webTransport?: { http3?: boolean; http2?: boolean | { port: number } };
 }
 
 /** Options with every default filled in. */
@@ -75,6 +82,7 @@ export interface ResolvedRelayOptions {
 	qmux: QmuxConfig;
 	sendBufferBytes: number;
 	tls: { cert: string | Buffer; key: string | Buffer } | undefined;
+	webTransport: { http3: boolean; http2Port: number | undefined };
 }
 
 function positiveInt(name: string, value: number): number {
@@ -111,5 +119,18 @@ export function resolveOptions(opts: RelayOptions, log: RelayLog): ResolvedRelay
 		qmux: opts.qmux ?? { ...DEFAULT_QMUX_CONFIG },
 		sendBufferBytes: positiveInt("sendBufferBytes", opts.sendBufferBytes ?? DEFAULT_SEND_BUFFER_BYTES),
 		tls: opts.tls,
+		webTransport: {
+			http3: opts.webTransport?.http3 ?? true,
+			http2Port: webTransportPort(opts.webTransport?.http2),
+		},
 	};
+}
+
+function webTransportPort(http2: boolean | { port: number } | undefined): number | undefined {
+	if (http2 === undefined || http2 === false) return undefined;
+	const port = http2 === true ? 0 : http2.port;
+	if (!Number.isInteger(port) || port < 0 || port > 65535) {
+		throw new StudioError("INVALID_ARGUMENT", `relay WebTransport HTTP/2 port must be 0-65535, got ${port}`);
+	}
+	return port;
 }

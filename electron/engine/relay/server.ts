@@ -20,6 +20,7 @@ import type { RouteStats } from "./route";
 import { Router } from "./router";
 import type { Scope } from "./scope";
 import { RelaySession } from "./session";
+import { type IncomingWebTransport, listenWebTransport, type WebTransportListeners } from "./webtransport";
 
 /** A point-in-time view of the relay, for tests, the UI and benchmarks. */
 export interface RelayStats {
@@ -39,6 +40,18 @@ export interface RelayStats {
 	routes: RouteStats[];
 }
 
+/** What a relay offers over WebTransport. */
+export interface RelayWebTransport {
+	/** `https://host:port/` of the HTTP/2 WebTransport listener, when it runs. */
+	http2Url: string | undefined;
+	/** UDP port of the HTTP/3 listener, when it runs (the WebSocket port number). */
+	http3Port: number | undefined;
+	/** Why HTTP/3 is not offered, e.g. "HTTP/3 unavailable: install …". */
+	http3Missing: string | undefined;
+	/** Hex sha-256 of the WebTransport certificate (served at `/certificate.sha256`), if any listener runs. */
+	certificateSha256: string | undefined;
+}
+
 /** A running relay. */
 export interface RelayHandle {
 	/** Where clients connect, e.g. `http://127.0.0.1:4443/` (@moq/net maps http to ws). */
@@ -47,6 +60,13 @@ export interface RelayHandle {
 	readonly port: number;
 	/** The bound host. */
 	readonly host: string;
+	/**
+	 * The WebTransport listeners: HTTP/2 URL (when asked), HTTP/3 UDP port (when the addon is
+	 * installed), why HTTP/3 is missing, and the certificate hash clients pin.
+	 */
+	readonly webTransport: RelayWebTransport;
+	/** One line naming every listener and why one is missing, for the startup log and the CLI. */
+	readonly listeners: string;
 	/** A snapshot of counters and routes. */
 	stats(): RelayStats;
 	/** Closes every session, ends every route and frees the port. Idempotent. */
@@ -98,6 +118,9 @@ class RelayServer implements RelayHandle {
 	readonly url: string;
 	readonly port: number;
 	readonly host: string;
+	#wt: WebTransportListeners | undefined;
+	#webTransport: RelayWebTransport = { http2Url: undefined, http3Port: undefined, http3Missing: undefined, certificateSha256: undefined };
+	#listeners: string;
 	readonly #opts: ResolvedRelayOptions;
 	readonly #http: Server;
 	readonly #wss: WebSocketServer;
@@ -119,6 +142,80 @@ class RelayServer implements RelayHandle {
 		this.port = (http.address() as AddressInfo).port;
 		this.url = `${opts.tls ? "https" : "http"}://${formatHost(opts.host === "0.0.0.0" || opts.host === "::" ? "127.0.0.1" : opts.host)}:${this.port}/`;
 		http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#onUpgrade(req, socket, head));
+		this.#listeners = `${this.url} (websocket)`;
+	}
+
+	get webTransport(): RelayWebTransport {
+		return { ...this.#webTransport, certificateSha256: this.#wt?.sha256() };
+	}
+
+	get listeners(): string {
+		return this.#listeners;
+	}
+
+	/** Attaches the WebTransport listeners (started after the HTTP port is bound: HTTP/3 reuses its number). */
+	attachWebTransport(wt: WebTransportListeners | undefined, http3Missing: string | undefined): void {
+		this.#wt = wt;
+		const host = formatHost(this.url.replace(/^https?:\/\/|:\d+\/$/g, ""));
+		const info: RelayWebTransport = {
+			http2Url: wt?.http2Port !== undefined ? `https://${host}:${wt.http2Port}/` : undefined,
+			http3Port: wt?.http3Port,
+			http3Missing: wt?.http3Missing ?? http3Missing,
+			certificateSha256: wt?.sha256(),
+		};
+		const parts = [`${this.url} (websocket)`];
+		if (info.http3Port !== undefined) parts.push(`udp ${info.http3Port} (webtransport http/3)`);
+		if (info.http2Url) parts.push(`${info.http2Url} (webtransport http/2)`);
+		if (info.http3Missing) parts.push(`no webtransport http/3: ${info.http3Missing}`);
+		this.#webTransport = info;
+		this.#listeners = parts.join("; ");
+	}
+
+	/** The current WebTransport certificate hash (it rotates), for `/certificate.sha256`. */
+	certificateSha256(): string | undefined {
+		return this.#wt?.sha256();
+	}
+
+	/**
+	 * The HTTP status refusing a WebTransport request before its session exists (limits, tokens),
+	 * so the client's `ready` fails as a WebSocket upgrade would with 401/403/503. Without a key
+	 * the loopback rule needs the peer address, which the library gives only with the session:
+	 * {@link acceptWebTransport} checks that one.
+	 */
+	refuseWebTransport(url: URL, kind: string): number | undefined {
+		try {
+			if (this.#closing) throw new StudioError("CLOSED", "relay is shutting down");
+			if (this.#router.sessions.size + this.#pending >= this.#opts.limits.maxSessions) {
+				throw new StudioError("LIMIT", `the relay is at its limit of ${this.#opts.limits.maxSessions} sessions`);
+			}
+			if (this.#opts.jwtKey) authorize(url, undefined, this.#opts.jwtKey);
+			return undefined;
+		} catch (err) {
+			const e = StudioError.from(err, "PROTOCOL");
+			this.#rejected++;
+			this.#opts.log("info", `refused ${url.pathname} (${kind}): ${e.message}`);
+			return statusFor(e);
+		}
+	}
+
+	/** Admits a WebTransport session like a WebSocket upgrade: same limits, auth and routing. */
+	acceptWebTransport(incoming: IncomingWebTransport): void {
+		const { transport, url, remote } = incoming;
+		try {
+			if (this.#closing) throw new StudioError("CLOSED", "relay is shutting down");
+			if (this.#router.sessions.size + this.#pending >= this.#opts.limits.maxSessions) {
+				throw new StudioError("LIMIT", `the relay is at its limit of ${this.#opts.limits.maxSessions} sessions`);
+			}
+			const scope = authorize(url, remote, this.#opts.jwtKey);
+			void this.#acceptTransport(transport, url, scope, remote, incoming.kind, () => {});
+		} catch (err) {
+			// fails-components does not expose the peer before the session exists, so refusals
+			// arrive as a close code instead of an HTTP status.
+			const e = StudioError.from(err, "PROTOCOL");
+			this.#rejected++;
+			this.#opts.log("info", `refused ${remote} ${url.pathname} (${incoming.kind}): ${e.message}`);
+			transport.close({ closeCode: closeCodeFor(e.codeName), reason: e.message.slice(0, 200) });
+		}
 	}
 
 	/** The subprotocol picked for an upgrade in progress (ws asks through handleProtocols). */
@@ -172,14 +269,18 @@ class RelayServer implements RelayHandle {
 		this.#sockets.add(ws);
 		ws.on("close", () => this.#sockets.delete(ws));
 		ws.on("error", () => {});
-		const id = this.#nextId++;
 		const transport = Qmux.accept(ws as unknown as AcceptSocket, {
 			config: this.#opts.qmux,
 			sendBufferSize: this.#opts.sendBufferBytes,
 		});
+		await this.#acceptTransport(transport, url, scope, remote, "websocket", () => setTimeout(() => ws.terminate(), 200).unref());
+	}
+
+	async #acceptTransport(transport: Qmux | WebTransport, url: URL, scope: Scope, remote: string, kind: string, dispose: () => void): Promise<void> {
+		const id = this.#nextId++;
 		try {
 			// DESIGN §4: the QMux session must be ready before @moq/net reads its protocol.
-			await timeout(transport.ready, this.#opts.handshakeTimeoutMs, "QMux handshake");
+			await timeout(transport.ready, this.#opts.handshakeTimeoutMs, `${kind} handshake`);
 			const conn = await timeout(Moq.Connection.accept(transport, url), this.#opts.handshakeTimeoutMs, "MoQ SETUP");
 			if (this.#closing) {
 				conn.close();
@@ -187,7 +288,7 @@ class RelayServer implements RelayHandle {
 			}
 			const session = new RelaySession(id, remote, scope, transport, conn, this.#router);
 			if (!session.alive) return;
-			this.#opts.log("info", `session ${id} from ${remote} at /${scope.root} speaks ${session.version}`);
+			this.#opts.log("info", `session ${id} from ${remote} at /${scope.root} speaks ${session.version} over ${kind}`);
 			this.#router.add(session);
 		} catch (err) {
 			this.#rejected++;
@@ -198,7 +299,7 @@ class RelayServer implements RelayHandle {
 			} catch {
 				// Already closed.
 			}
-			setTimeout(() => ws.terminate(), 200).unref();
+			dispose();
 		}
 	}
 
@@ -213,6 +314,7 @@ class RelayServer implements RelayHandle {
 		// Let the APPLICATION_CLOSE frames flush (QMux closes the socket 100 ms after queueing).
 		if (this.#sockets.size > 0) await new Promise((resolve) => setTimeout(resolve, 150));
 		for (const ws of this.#sockets) ws.terminate();
+		await this.#wt?.close();
 		this.#wss.close();
 		this.#http.closeAllConnections();
 		await timeout(closed, 2000, "relay close").catch(() => {});
@@ -257,12 +359,23 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayHandl
 	const opts = resolveOptions(options, log);
 	assertSafeListen(opts.host, opts.jwtKey);
 	const fingerprint = opts.tls ? certificateSha256(opts.tls.cert) : undefined;
+	// Set once the relay exists: requests can arrive before (there is no certificate then).
+	const current: { relay?: RelayServer } = {};
 	const answer: RequestListener = (req, res) => {
 		// Plain HTTP only identifies the server (and its certificate hash, like moq-relay);
 		// MoQ arrives as a WebSocket upgrade.
-		if (fingerprint && req.url === "/certificate.sha256") {
-			res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
-			return void res.end(fingerprint);
+		if (req.url === "/certificate.sha256") {
+			// Browsers (<moq-publish>, <moq-watch>) fetch this cross-origin before trying
+			// WebTransport: without CORS they log an error even when the answer is 404. The
+			// WebTransport certificate wins: it is the one pinned with serverCertificateHashes.
+			const hash = current.relay?.certificateSha256() ?? fingerprint;
+			const headers = { "content-type": "text/plain; charset=utf-8", "access-control-allow-origin": "*", "cache-control": "no-store" };
+			if (req.method === "OPTIONS") {
+				res.writeHead(204, { ...headers, "access-control-allow-methods": "GET", "access-control-allow-headers": "*" });
+				return void res.end();
+			}
+			res.writeHead(hash ? 200 : 404, headers);
+			return void res.end(hash ?? "no certificate: this relay serves MoQ over WebSocket only\n");
 		}
 		res.writeHead(req.url === "/" ? 200 : 404, { "content-type": "text/plain; charset=utf-8" });
 		res.end(req.url === "/" ? "moq-studio relay: connect with a MoQ client over WebSocket\n" : "not found\n");
@@ -286,10 +399,30 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayHandl
 		maxPathLength: opts.limits.maxPathLength,
 		graceMs: opts.publisherGraceMs,
 	});
-	const server = new RelayServer(opts, http, router, wss);
-	chosen = (req) => server.chosenProtocol(req);
-	log("info", `relay listening on ${server.url} (websocket)`);
-	return server;
+	const relay = new RelayServer(opts, http, router, wss);
+	current.relay = relay;
+	chosen = (req) => relay.chosenProtocol(req);
+	const { http3, http2Port } = opts.webTransport;
+	if (http3 || http2Port !== undefined) {
+		try {
+			const wt = await listenWebTransport({
+				host: opts.host,
+				http2Port,
+				http3Port: http3 ? relay.port : undefined,
+				log,
+				admit: (url, kind) => relay.refuseWebTransport(url, kind),
+				onSession: (incoming) => relay.acceptWebTransport(incoming),
+			});
+			relay.attachWebTransport(wt, undefined);
+		} catch (err) {
+			// WebTransport is an extra: a failure to start it leaves the WebSocket relay running.
+			const e = StudioError.from(err, "IO");
+			log("warn", `WebTransport listeners failed to start: ${e.message}`);
+			relay.attachWebTransport(undefined, http3 ? `HTTP/3 unavailable: ${e.message}` : undefined);
+		}
+	}
+	log("info", `relay listening on ${relay.listeners}`);
+	return relay;
 }
 
 /**

@@ -13,6 +13,9 @@ import type { RelayLog } from "./log";
 import type { Route } from "./route";
 import { canPublish, type Scope, visiblePath } from "./scope";
 
+/** What a session needs of its transport: a QMux session or an adapted WebTransport (transport/webtransport.ts). */
+export type SessionTransport = Pick<Qmux, "closed"> & { close(info?: { closeCode?: number; reason?: string }): void };
+
 /** What a session reports to the relay core. */
 export interface SessionHost {
 	readonly log: RelayLog;
@@ -38,7 +41,7 @@ export class RelaySession {
 	readonly scope: Scope;
 	/** The negotiated MoQ version, e.g. `moq-lite-05`. */
 	readonly version: string;
-	readonly #transport: Qmux;
+	readonly #transport: SessionTransport;
 	readonly #conn: Moq.Connection.Established;
 	readonly #host: SessionHost;
 	#closed = false;
@@ -47,7 +50,7 @@ export class RelaySession {
 	#expiry: NodeJS.Timeout | undefined;
 	#announced: Moq.Announce.Consumer | undefined;
 
-	constructor(id: number, remote: string, scope: Scope, transport: Qmux, conn: Moq.Connection.Established, host: SessionHost) {
+	constructor(id: number, remote: string, scope: Scope, transport: SessionTransport, conn: Moq.Connection.Established, host: SessionHost) {
 		this.id = id;
 		this.remote = remote;
 		this.scope = scope;

@@ -93,6 +93,7 @@ export class SessionManager {
 				prefix: args.prefix,
 				certificateSha256,
 				transport: args.transport ?? "auto",
+				webTransportUrl: args.webTransportUrl ? new URL(args.webTransportUrl) : undefined,
 				backoff: { ...SESSION_DEFAULTS.backoff, ...args.backoff },
 				protocols: args.protocols,
 				connectTimeoutMs: args.connectTimeoutMs ?? SESSION_DEFAULTS.connectTimeoutMs,

@@ -34,6 +34,8 @@ export interface SessionConfig {
 	prefix?: string;
 	certificateSha256?: string;
 	transport: TransportChoice;
+	/** The relay's WebTransport listener when not at `url`'s port over UDP (transport/connect.ts). */
+	webTransportUrl?: URL;
 	backoff: BackoffSettings;
 	/** Restrict the protocol offer (e.g. one moq-transport draft); default all. */
 	protocols?: readonly string[];
@@ -266,6 +268,8 @@ export class Session {
 			try {
 				conn = await openMoqConnection(this.#config.url, {
 					transport: this.#config.transport,
+					webTransportUrl: this.#config.webTransportUrl,
+					log: (message) => this.#hooks.log.info(message),
 					certificateSha256: this.#config.certificateSha256,
 					protocols: this.#config.protocols,
 					timeoutMs: this.#config.connectTimeoutMs,
@@ -288,11 +292,12 @@ export class Session {
 					epoch: epochNumber,
 					reconnects: epochNumber - 1,
 					transport: conn.transport,
+					transportKind: conn.kind,
 					version: conn.version,
 					connectedAt: Date.now(),
 					lastError: null,
 				});
-				this.#hooks.log.info(`connected to ${this.#state.url} (epoch ${epochNumber}, ${conn.transport}, ${conn.version})`);
+				this.#hooks.log.info(`connected to ${this.#state.url} (epoch ${epochNumber}, ${conn.kind}, ${conn.version})`);
 				this.#status(epochNumber);
 				failure = await this.#runEpoch(conn);
 				this.#connectedTotalMs += Date.now() - (this.#state.connectedAt ?? Date.now());

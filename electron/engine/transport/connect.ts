@@ -1,26 +1,41 @@
 /**
- * One MoQ connection attempt: WebSocket (QMux) today, HTTP/3 WebTransport when its native addon
- * is present. Returns the established `@moq/net` session with the engine's own counters.
+ * One MoQ connection attempt over WebTransport (HTTP/3 when the quiche addon is present, HTTP/2
+ * otherwise, through `@fails-components/webtransport` and transport/webtransport.ts) or
+ * WebSocket (QMux). Returns the established `@moq/net` session with the engine's own counters.
  */
+import { EventEmitter } from "node:events";
 import Qmux from "@moq/qmux";
 import * as Moq from "@moq/net";
-import type { WebSocket } from "ws";
 import { StudioError } from "../../../shared/errors";
 import { QMUX_WINDOWS } from "./qmux-config";
 import { CLIENT_ALPNS } from "./alpn";
 import { openWebSocket, type SocketCounters } from "./websocket";
 import { webSocketUrl } from "./url";
+import { adaptSession, certificateHash, loadWebTransport, type TransportKind } from "./webtransport";
 // Installs the @moq/net workarounds (leaks, track ends, stream slots) before any connection exists.
 import "./moq-net-workarounds";
 
-/** Which transport a session asks for: `auto` prefers WebTransport when available. */
+/**
+ * Which transport a session asks for. `auto` tries WebTransport first when it can (the quiche
+ * addon is installed, or a `webTransportUrl` is given) and falls back to WebSocket; the other two
+ * force one.
+ */
 export type TransportChoice = "auto" | "websocket" | "webtransport";
+
+export type { TransportKind } from "./webtransport";
 
 
 /** Options for {@link openMoqConnection}. */
 export interface MoqConnectOptions {
 	transport: TransportChoice;
 	certificateSha256?: string;
+	/**
+	 * Where the relay's WebTransport listener is when it is not at `url`'s port number over UDP
+	 * (HTTP/3), e.g. the relay's HTTP/2 WebTransport listener (`https://host:port/`).
+	 */
+	webTransportUrl?: URL;
+	/** Where to say, once per process, that HTTP/3 is unavailable when WebTransport was wanted. */
+	log?: (message: string) => void;
 	/** Restrict the offer to these application protocols (e.g. `["moqt-17"]`); default all. */
 	protocols?: readonly string[];
 	timeoutMs: number;
@@ -31,44 +46,171 @@ export interface MoqConnectOptions {
 export interface MoqConnection {
 	established: Moq.Connection.Established;
 	transport: "websocket" | "webtransport";
+	/** Which exact transport carries it. */
+	kind: TransportKind;
 	/** The negotiated MoQ version, e.g. `moq-lite-05`. */
 	version: string;
 	counters: SocketCounters;
-	/** The raw socket, for keepalive pings and buffered-amount (congestion) readings. */
-	socket: WebSocket;
+	/** The raw socket (or a stand-in), for keepalive pings and buffered-amount (congestion) readings. */
+	socket: ConnectionSocket;
 	close(): void;
 }
 
-let webTransportProbe: Promise<boolean> | undefined;
+/** What the session loop needs of the connection's socket (a `ws` WebSocket satisfies it). */
+export interface ConnectionSocket {
+	/** Asks the peer for a sign of life; activity shows in `counters.lastActivity`. */
+	ping(): void;
+	/** Bytes queued but not yet sent. */
+	readonly bufferedAmount: number;
+	readonly readyState: number;
+	readonly CLOSED: number;
+	once(event: "close", listener: (code: number) => void): unknown;
+	off(event: "close", listener: (code: number) => void): unknown;
+}
+
+let http3Reported = false;
+
+/** How long `auto` gives WebTransport before falling back to WebSocket. */
+const AUTO_WEBTRANSPORT_TIMEOUT_MS = 3000;
 
 /**
- * Whether HTTP/3 WebTransport can be used: `@fails-components/webtransport` with its quiche
- * addon. The addon downloads prebuilt binaries at install time, which fails on offline
- * machines, so it is optional and probed once.
+ * Whether HTTP/3 WebTransport can be used (the quiche addon loaded). Logs nothing itself: the
+ * first caller that needs HTTP/3 gets {@link http3UnavailableOnce}.
  */
-export function webTransportAvailable(): Promise<boolean> {
-	webTransportProbe ??= (async () => {
-		try {
-			const name = "@fails-components/webtransport";
-			const mod = (await import(/* @vite-ignore */ name)) as { quicheLoaded?: Promise<unknown> };
-			await mod.quicheLoaded;
-			return true;
-		} catch {
-			return false;
-		}
-	})();
-	return webTransportProbe;
+export async function webTransportAvailable(): Promise<boolean> {
+	try {
+		return (await loadWebTransport()).http3;
+	} catch {
+		return false;
+	}
+}
+
+/** "HTTP/3 unavailable: install …" the first time it is asked in this process, then undefined. */
+export async function http3UnavailableOnce(): Promise<string | undefined> {
+	const lib = await loadWebTransport().catch(() => undefined);
+	if (lib?.http3 || http3Reported) return undefined;
+	http3Reported = true;
+	return lib?.http3Missing ?? "HTTP/3 unavailable: @fails-components/webtransport did not load";
 }
 
 /** Connects once; rejects with a StudioError whose message names the real cause. */
 export async function openMoqConnection(url: URL, options: MoqConnectOptions): Promise<MoqConnection> {
-	if (options.transport === "webtransport" && !(await webTransportAvailable())) {
-		throw new StudioError(
-			"UNSUPPORTED",
-			"HTTP/3 WebTransport is not available in this build (its native addon is missing); use WebSocket",
-		);
+	if (options.transport === "websocket") return openWebSocketConnection(url, options);
+	const http3 = await webTransportAvailable();
+	if (!http3 && options.log) {
+		const missing = await http3UnavailableOnce();
+		if (missing) options.log(missing);
 	}
-	// WebTransport via the optional addon is not wired yet; every connection rides WebSocket/QMux.
+	const canTry = http3 || options.webTransportUrl !== undefined;
+	if (options.transport === "webtransport") {
+		if (!canTry) {
+			throw new StudioError(
+				"UNSUPPORTED",
+				`${(await loadWebTransport().catch(() => undefined))?.http3Missing ?? "HTTP/3 unavailable"}; give the relay's HTTP/2 WebTransport URL or use WebSocket`,
+			);
+		}
+		return openWebTransportConnection(url, http3, options);
+	}
+	if (!canTry) return openWebSocketConnection(url, options);
+	try {
+		// In `auto` a WebTransport path that hangs (UDP filtered) must not hold the session for
+		// the whole connect timeout before WebSocket is tried.
+		return await openWebTransportConnection(url, http3, { ...options, timeoutMs: Math.min(options.timeoutMs, AUTO_WEBTRANSPORT_TIMEOUT_MS) });
+	} catch (err) {
+		// A refused token or a wrong pin would fail over WebSocket too: do not hide it.
+		const e = StudioError.from(err, "CONNECT");
+		if (e.codeName === "UNAUTHORIZED" || e.codeName === "FORBIDDEN" || options.signal?.aborted) throw e;
+		return openWebSocketConnection(url, options);
+	}
+}
+
+/** The `/certificate.sha256` the relay serves over plain HTTP (same host and port as `url`). */
+async function fetchCertificateHash(url: URL, timeoutMs: number): Promise<string | undefined> {
+	const at = new URL("/certificate.sha256", url);
+	if (at.protocol === "ws:") at.protocol = "http:";
+	if (at.protocol === "wss:") at.protocol = "https:";
+	try {
+		const res = await fetch(at, { signal: AbortSignal.timeout(timeoutMs) });
+		if (!res.ok) return undefined;
+		const text = (await res.text()).trim().toLowerCase();
+		return /^[0-9a-f]{64}$/.test(text) ? text : undefined;
+	} catch {
+		return undefined;
+	}
+}
+
+/** A stand-in socket for a WebTransport session: closes when the session does. */
+class WebTransportSocket extends EventEmitter implements ConnectionSocket {
+	readonly CLOSED = 3;
+	readyState = 1;
+	readonly bufferedAmount = 0;
+	readonly #counters: SocketCounters;
+	constructor(closed: Promise<unknown>, counters: SocketCounters) {
+		super();
+		this.#counters = counters;
+		void closed.finally(() => {
+			this.readyState = this.CLOSED;
+			this.emit("close", 1000);
+		});
+	}
+	/**
+	 * WebTransport has no application ping; the HTTP/2 (or QUIC) layer below keeps its own and
+	 * ends the session when the peer is gone, which closes this socket. So a ping only confirms
+	 * the session is still open.
+	 */
+	ping(): void {
+		if (this.readyState === this.CLOSED) throw new StudioError("CLOSED", "the WebTransport session is closed");
+		this.#counters.lastActivity = Date.now();
+	}
+}
+
+async function openWebTransportConnection(url: URL, http3: boolean, options: MoqConnectOptions): Promise<MoqConnection> {
+	const lib = await loadWebTransport();
+	const target = new URL(options.webTransportUrl ?? url);
+	// WebTransport URLs are https: the relay's http:// address names the same host and port (UDP).
+	if (!options.webTransportUrl) target.protocol = "https:";
+	target.pathname = url.pathname;
+	target.search = url.search;
+	const pin = options.certificateSha256 ?? (await fetchCertificateHash(url, options.timeoutMs));
+	const kind: TransportKind = http3 && !options.webTransportUrl ? "webtransport-h3" : "webtransport-h2";
+	const where = `${target.hostname}:${target.port || 443}`;
+	let session: ReturnType<typeof adaptSession> | undefined;
+	try {
+		const raw = new lib.WebTransport(target.toString(), {
+			// HTTP/2 unless the addon is there and the relay's UDP listener is the target.
+			forceReliable: kind === "webtransport-h2",
+			...(pin ? { serverCertificateHashes: [certificateHash(pin)] } : {}),
+			protocols: [...(options.protocols ?? CLIENT_ALPNS)],
+		});
+		session = adaptSession(raw);
+		await withTimeout(session.ready, options.timeoutMs, `the WebTransport handshake with ${where}`);
+		const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
+		const established = await Moq.Connection.connect(target, { transport: session, signal });
+		const counters: SocketCounters = { bytesIn: 0, bytesOut: 0, lastActivity: Date.now() };
+		const socket = new WebTransportSocket(session.closed, counters);
+		const opened = session;
+		return {
+			established,
+			transport: "webtransport",
+			kind,
+			version: established.version,
+			counters,
+			socket,
+			close: () => {
+				established.close();
+				opened.close();
+			},
+		};
+	} catch (err) {
+		session?.close();
+		if (err instanceof StudioError) throw err;
+		const message = err instanceof Error ? err.message : String(err);
+		if (/certificate|hash/i.test(message)) throw new StudioError("CERTIFICATE", `WebTransport to ${where}: ${message}`, { cause: err });
+		throw new StudioError("CONNECT", `WebTransport to ${where} failed: ${message}`, { cause: err });
+	}
+}
+
+async function openWebSocketConnection(url: URL, options: MoqConnectOptions): Promise<MoqConnection> {
 	const { socket, counters, opened } = openWebSocket(webSocketUrl(url), {
 		protocols: options.protocols ?? CLIENT_ALPNS,
 		certificateSha256: options.certificateSha256,
@@ -85,6 +227,7 @@ export async function openMoqConnection(url: URL, options: MoqConnectOptions): P
 		return {
 			established,
 			transport: "websocket",
+			kind: "websocket",
 			version: established.version,
 			counters,
 			socket,
