@@ -2,6 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../helpers/browser";
 import { startTestStudio, type TestStudio } from "../helpers/studio";
+import { eventually } from "../helpers/ui";
 
 let t: TestStudio;
 let browser: Browser;
@@ -64,6 +65,9 @@ describe("the studio in Chromium through the web host", () => {
 		expect(await page.getByRole("button", { name: "Create origin" }).isDisabled()).toBe(true);
 		await page.getByLabel("New origin name").fill("first-screen");
 		await page.getByRole("button", { name: "Create origin" }).click();
+		// Created: the field empties once the engine answered (typing before would be wiped).
+		await page.getByRole("list", { name: "Origins" }).getByText("first-screen").waitFor();
+		await eventually(() => page.getByLabel("New origin name").inputValue(), (v) => v === "", 10_000, "the name field to empty");
 		await page.getByLabel("New origin name").fill("first-screen");
 		await page.getByRole("button", { name: "Create origin" }).click();
 		const alert = page.getByRole("alert").filter({ hasText: "already exists" });

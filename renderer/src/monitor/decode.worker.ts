@@ -70,11 +70,19 @@ let paintedUs = 0;
 let paintDelaySum = 0;
 let paintDelayCount = 0;
 
+/** performance.now() of the last paint: animation frames can starve on a loaded machine. */
+let lastPaintAt = 0;
+/** Without an animation frame for this long, a decoded frame is painted as it comes out. */
+const PAINT_STARVED_MS = 100;
+
 function videoOutput(frame: VideoFrame): void {
 	stats.video.decoded++;
 	outputUs = frame.timestamp;
 	latest?.close();
 	latest = frame;
+	// A page starved of animation frames (a busy machine, a throttled renderer) would show a
+	// picture seconds old while decoding keeps up: paint from here until they come back.
+	if (performance.now() - lastPaintAt > PAINT_STARVED_MS) paint();
 }
 
 /** Earliest time (performance.now()) a failed decoder is replaced: a config the platform cannot decode fails again at once. */
@@ -167,6 +175,7 @@ function paint(): void {
 	const frame = latest;
 	latest = undefined;
 	if (!frame) return;
+	lastPaintAt = performance.now();
 	if (canvas && visible) {
 		// Never larger than shown (the page would only scale it down), never larger than decoded.
 		const fit = shown.width > 0 && shown.height > 0 ? Math.min(1, shown.width / frame.displayWidth, shown.height / frame.displayHeight) : 1;
@@ -348,7 +357,8 @@ function onMessage(m: MonitorMessage): void {
 }
 
 setInterval(() => {
-	stats.video.bufferedMs = Math.max(0, (newestReceivedUs - paintedUs) / 1000);
+	// Nothing painted yet in this run (after a reset or a skip): nothing buffered to speak of.
+	stats.video.bufferedMs = paintedUs > 0 ? Math.max(0, (newestReceivedUs - paintedUs) / 1000) : 0;
 	stats.video.paintDelayAvgMs = paintDelayCount > 0 ? paintDelaySum / paintDelayCount : stats.video.paintDelayMs;
 	paintDelaySum = 0;
 	paintDelayCount = 0;
