@@ -15,6 +15,7 @@ interface Draft {
 	clearToken: boolean;
 	certificateSha256: string;
 	transport: "auto" | "websocket" | "webtransport";
+	webTransportUrl: string;
 	publishOrigin: string;
 	consumeOrigin: string;
 	prefix: string;
@@ -30,6 +31,7 @@ const EMPTY: Draft = {
 	clearToken: false,
 	certificateSha256: "",
 	transport: "auto",
+	webTransportUrl: "",
 	publishOrigin: "",
 	consumeOrigin: "",
 	prefix: "",
@@ -45,6 +47,8 @@ function toArgs(d: Draft, editing: boolean): { args: SessionConnectArgs } | { fi
 	if (!url) return { field: "url", message: "Enter the relay's URL, for example https://relay.example.com/" };
 	const pin = d.certificateSha256.replace(/[:\s]/g, "");
 	if (pin && !/^[0-9a-fA-F]{64}$/.test(pin)) return { field: "certificateSha256", message: "A certificate pin is a sha-256 hash: 64 hex digits (colons allowed)." };
+	const webTransportUrl = d.webTransportUrl.trim();
+	if (webTransportUrl && !/^https:\/\/[^\s/]+/i.test(webTransportUrl)) return { field: "webTransportUrl", message: "A WebTransport address starts with https://, for example https://relay.example.com:4443/" };
 	const seconds = (v: string, field: keyof Draft, max: number): number | { field: keyof Draft; message: string } => {
 		const n = Number(v);
 		if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > max) return { field, message: `Enter a number of seconds from 0 to ${max}.` };
@@ -68,6 +72,7 @@ function toArgs(d: Draft, editing: boolean): { args: SessionConnectArgs } | { fi
 	if (d.token) args.token = d.token;
 	else if (editing && d.clearToken) args.token = "";
 	if (pin) args.certificateSha256 = d.certificateSha256.trim();
+	if (webTransportUrl && d.transport !== "websocket") args.webTransportUrl = webTransportUrl;
 	if (d.publishOrigin) args.publishOrigin = d.publishOrigin;
 	if (d.consumeOrigin) args.consumeOrigin = d.consumeOrigin;
 	if (d.prefix.trim()) args.prefix = d.prefix.trim();
@@ -112,6 +117,7 @@ export function SessionDialog({ open, editId, onClose }: { open: boolean; editId
 					url: c.url,
 					certificateSha256: c.certificateSha256 ?? "",
 					transport: c.transport ?? "auto",
+					webTransportUrl: c.webTransportUrl ?? "",
 					publishOrigin: c.publishOrigin ?? "",
 					consumeOrigin: c.consumeOrigin ?? "",
 					prefix: c.prefix ?? "",
@@ -215,6 +221,16 @@ export function SessionDialog({ open, editId, onClose }: { open: boolean; editId
 						</label>
 					))}
 				</fieldset>
+				{draft.transport !== "websocket" && (
+					<Field
+						id="session-webTransportUrl"
+						label="WebTransport address"
+						hint="Only when the relay's WebTransport listener is not at the URL's port (an HTTP/2 listener, for example). HTTP/3 needs the quiche addon on this machine."
+						problem={problem}
+					>
+						<input id="session-webTransportUrl" autoComplete="off" spellCheck={false} placeholder="optional" className="mono" {...field("webTransportUrl")} />
+					</Field>
+				)}
 				<div className="form-row">
 					<Field id="session-publishOrigin" label="Publish origin" hint="Its broadcasts are announced to this relay." problem={problem}>
 						<select id="session-publishOrigin" {...field("publishOrigin")}>

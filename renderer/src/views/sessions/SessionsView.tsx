@@ -103,7 +103,9 @@ function SessionFacts({ session }: { session: SessionState }) {
 	const now = useNow(1000);
 	const facts: string[] = [];
 	if (session.phase === "connected") {
-		if (session.transport) facts.push(session.transport === "websocket" ? "WebSocket" : "WebTransport");
+		const kind = session.transportKind;
+		if (kind) facts.push(kind === "webtransport-h3" ? "WebTransport (HTTP/3)" : kind === "webtransport-h2" ? "WebTransport (HTTP/2)" : "WebSocket");
+		else if (session.transport) facts.push(session.transport === "websocket" ? "WebSocket" : "WebTransport");
 		if (session.version) facts.push(session.version);
 		if (session.connectedAt) facts.push(`up ${formatDuration(now - session.connectedAt)}`);
 	}
