@@ -144,6 +144,9 @@ if (primary) void app.whenReady().then(() => {
 		secrets: new SafeStorageSecretStore(safeStorage),
 		embeddedRelay: {},
 		recordingsDir: join(app.getPath("videos"), "MoQ Studio"),
+		// Deleting a recording moves it to the OS trash; revealing shows it in the file manager.
+		removeFile: (path) => shell.trashItem(path),
+		revealFile: (path) => shell.showItemInFolder(path),
 		desktopCapture: {
 			sources: async () =>
 				(await listSources()).map((s) => ({

@@ -12,7 +12,16 @@ import { AnnouncedBroadcast, BroadcastsChanged } from "./broadcasts";
 import { CaptureSource, GoLiveStartArgs, LiveBroadcastInfo } from "./media";
 import { SHELL_VIEWS } from "./shell-channel";
 import { MonitorInfo, MonitorOpenArgs, MonitorSelectArgs } from "./monitor";
-import { FilePublishArgs, FilePublishInfo, RecordingInfo, RecordingStartArgs } from "./recordings";
+import {
+	FilePublishArgs,
+	FilePublishInfo,
+	LibraryFile,
+	LibraryFileName,
+	LibraryListing,
+	LibraryRenameArgs,
+	RecordingInfo,
+	RecordingStartArgs,
+} from "./recordings";
 import { Preferences, SessionConfigView, SessionConnectArgs, SessionState, SessionStats } from "./sessions";
 
 /** A method's declaration: the schema of its arguments and of its result. */
@@ -53,6 +62,14 @@ export const methods = {
 	"recordings.start": method(RecordingStartArgs, RecordingInfo),
 	"recordings.stop": method(z.object({ id: z.string().max(64) }).strict(), RecordingInfo),
 	"recordings.list": method(NoArgs, z.array(RecordingInfo)),
+	/** Every media file in the recordings folder (also from before a restart, or cut by a crash), newest first. */
+	"recordings.library": method(NoArgs, LibraryListing),
+	/** Renames a file of the folder (and its sidecar); ALREADY_EXISTS, FORBIDDEN (escapes the folder), INVALID_ARGUMENT. */
+	"recordings.rename": method(LibraryRenameArgs, LibraryFile),
+	/** Deletes a file of the folder (to the OS trash in the desktop host); refused while it is being recorded. */
+	"recordings.delete": method(z.object({ name: LibraryFileName }).strict(), z.object({ name: z.string() })),
+	/** Shows a file of the folder in the system's file manager (desktop host; UNSUPPORTED in the web host, which shows the path). */
+	"recordings.reveal": method(z.object({ name: LibraryFileName }).strict(), z.null()),
 	"publishing.start": method(FilePublishArgs, FilePublishInfo),
 	"publishing.stop": method(z.object({ id: z.string().max(64) }).strict(), FilePublishInfo),
 	"publishing.list": method(NoArgs, z.array(FilePublishInfo)),
@@ -89,6 +106,8 @@ export const events = {
 	"golive.stats": LiveBroadcastInfo,
 	/** A recording's state and counters, at most twice a second while it records. */
 	"recordings.progress": RecordingInfo,
+	/** The recordings folder changed (a recording started or finished, a file was renamed or deleted): list it again. */
+	"recordings.library.changed": z.object({ name: z.string().nullable() }),
 	/** A file publication's state and counters, at most twice a second. */
 	"publishing.progress": FilePublishInfo,
 	/** A monitor's state, catalog and stats: on every change and about twice a second while open. */

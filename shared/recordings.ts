@@ -103,3 +103,80 @@ export const FilePublishInfo = z.object({
 });
 /** @see FilePublishInfo */
 export type FilePublishInfo = z.infer<typeof FilePublishInfo>;
+
+/** A file name inside the recordings folder, as the library names its files (no path). */
+export const LibraryFileName = z.string().min(1).max(255);
+
+/**
+ * Where a file of the library stands: `recording` (a running recording of this engine writes it),
+ * `complete` (a finished file, with its index), `interrupted` (a fragmented MP4 without its final
+ * index, or one that ends mid-fragment: a crash or a full disk cut it; it plays up to its last
+ * complete fragment).
+ */
+export const LibraryFileState = z.enum(["recording", "complete", "interrupted"]);
+/** @see LibraryFileState */
+export type LibraryFileState = z.infer<typeof LibraryFileState>;
+
+/** One track of a file in the library, as its container describes it. */
+export const LibraryTrack = z.object({
+	kind: z.enum(["video", "audio"]),
+	/** mediabunny's codec family (`avc`, `vp9`, `opus`, `aac`, ...), or `unknown`. */
+	codec: z.string(),
+	/** Display size of a video track (null for audio or when unknown). */
+	width: z.number().nullable(),
+	height: z.number().nullable(),
+});
+/** @see LibraryTrack */
+export type LibraryTrack = z.infer<typeof LibraryTrack>;
+
+/**
+ * What was recorded, from the sidecar `<file>.json` the engine writes next to each new recording
+ * (absent for files from elsewhere or older versions). The relay URL never carries a token.
+ */
+export const LibrarySource = z.object({
+	originId: z.string(),
+	/** The origin's name when the recording started (origin ids mean little to a person). */
+	originName: z.string().nullable(),
+	/** The broadcast path recorded. */
+	path: z.string(),
+	/** The relay the origin was fed from, without credentials; null for a local publication. */
+	relay: z.string().nullable(),
+});
+/** @see LibrarySource */
+export type LibrarySource = z.infer<typeof LibrarySource>;
+
+/** One file of the recordings folder. */
+export const LibraryFile = z.object({
+	/** The file name inside the recordings folder: what rename and delete take. */
+	name: z.string(),
+	/** Its absolute path on the engine's machine (to copy, or reveal in the desktop host). */
+	file: z.string(),
+	format: z.enum(["mp4", "mkv", "webm"]),
+	bytes: z.number(),
+	/** Last modification, ms since the epoch. */
+	modifiedAt: z.number(),
+	/** Media duration in seconds; null when the file could not be read. */
+	durationS: z.number().nullable(),
+	/** When the recording started (from the sidecar, else the file's creation time), ms since the epoch. */
+	startedAt: z.number().nullable(),
+	state: LibraryFileState,
+	tracks: z.array(LibraryTrack),
+	source: LibrarySource.nullable(),
+	/** The running recording writing it (state `recording`), to stop it from the library. */
+	recordingId: z.string().nullable(),
+	/** Why the file is interrupted or unreadable, in words; null for a healthy file. */
+	problem: z.string().nullable(),
+});
+/** @see LibraryFile */
+export type LibraryFile = z.infer<typeof LibraryFile>;
+
+/** The result of `recordings.library`: the folder and its media files, newest first. */
+export const LibraryListing = z.object({
+	folder: z.string(),
+	files: z.array(LibraryFile),
+});
+/** @see LibraryListing */
+export type LibraryListing = z.infer<typeof LibraryListing>;
+
+/** Arguments of `recordings.rename`: the new name keeps the file's extension (added when left out). */
+export const LibraryRenameArgs = z.object({ name: LibraryFileName, newName: LibraryFileName }).strict();

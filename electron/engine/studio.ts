@@ -18,6 +18,7 @@ import { MonitorManager } from "./monitor/manager";
 import { listAnnouncements, watchAnnouncements } from "./origins/announcements";
 import { OriginRegistry } from "./origins/registry";
 import { FilePublishManager } from "./publishing/manager";
+import { RecordingLibrary } from "./recordings/library";
 import { RecordingManager } from "./recordings/manager";
 import { startRelayWithFallback, type RelayHandle } from "./relay";
 import { SessionManager, splitUrlToken } from "./sessions/manager";
@@ -48,6 +49,13 @@ export interface StudioOptions {
 	secrets?: SecretStore;
 	/** Screen and window sources (desktop host only). */
 	desktopCapture?: DesktopCapture;
+	/**
+	 * How the library deletes a recording: the desktop host moves it to the OS trash
+	 * (`shell.trashItem`); `unlink` when absent.
+	 */
+	removeFile?: (path: string) => Promise<void>;
+	/** Shows a recording in the file manager (desktop host: `shell.showItemInFolder`); UNSUPPORTED when absent. */
+	revealFile?: (path: string) => void | Promise<void>;
 }
 
 /** The embedded relay's default port, like moq-relay's. */
@@ -67,6 +75,8 @@ export class Studio {
 	readonly golive: GoLiveManager;
 	/** Recordings of broadcasts to files. */
 	readonly recordings: RecordingManager;
+	/** The files of the recordings folder. */
+	readonly library: RecordingLibrary;
 	/** Media files published as broadcasts. */
 	readonly publishing: FilePublishManager;
 	/** Monitors: broadcasts watched by the renderer over media channels. */
@@ -94,6 +104,19 @@ export class Studio {
 			log: this.logger.scope("record"),
 			folder: () => this.recordingsDir,
 			sessionConnectedAt: (id) => this.sessions.get(id).connectedAt,
+			describeSource: (originId) => ({
+				originName: this.origins.list().find((o) => o.id === originId)?.name ?? null,
+				// Session URLs in the list are already redacted (no token).
+				relay: this.sessions.list().find((s) => s.consumeOrigin === originId)?.url ?? null,
+			}),
+		});
+		this.library = new RecordingLibrary({
+			folder: () => this.recordingsDir,
+			activeFiles: () => this.recordings.activeFiles(),
+			removeFile: options.removeFile,
+			revealFile: options.revealFile,
+			changed: (name) => this.events.emit("recordings.library.changed", { name }),
+			log: this.logger.scope("record"),
 		});
 		this.publishing = new FilePublishManager({ origins: this.origins, events: this.events, log: this.logger.scope("publish"), sessions: this.sessions });
 		this.monitors = new MonitorManager({ origins: this.origins, events: this.events, log: this.logger.scope("monitor") });
@@ -169,6 +192,10 @@ export class Studio {
 			"recordings.start": (args) => this.recordings.start(args),
 			"recordings.stop": ({ id }) => this.recordings.stop(id),
 			"recordings.list": () => this.recordings.list(),
+			"recordings.library": () => this.library.list(),
+			"recordings.rename": ({ name, newName }) => this.library.rename(name, newName),
+			"recordings.delete": ({ name }) => this.library.delete(name),
+			"recordings.reveal": ({ name }) => this.library.reveal(name),
 			"publishing.start": (args) => this.publishing.start(args),
 			"publishing.stop": ({ id }) => this.publishing.stop(id),
 			"publishing.list": () => this.publishing.list(),

@@ -10,6 +10,7 @@ import type { Log } from "../log/logger";
 import type { OriginRegistry } from "../origins/registry";
 import { checkFileName, type RecordingProgress, type TrackStateChange } from "../record";
 import { recordFromOrigin } from "./follow";
+import { writeSidecar } from "./library";
 
 /** What `start` takes (validated by the contract). */
 export interface RecordingRequest {
@@ -38,11 +39,15 @@ export interface RecordingManagerDeps {
 	 * starts at the latest (recordings/follow.ts). Throws for an unknown session.
 	 */
 	sessionConnectedAt?: (sessionId: string) => number | null;
+	/** The origin's name and the relay feeding it (without credentials), for the file's sidecar. */
+	describeSource?: (originId: string) => { originName: string | null; relay: string | null };
 }
 
 /** Owns the running and finished recordings of this engine run. */
 export class RecordingManager {
 	readonly #entries = new Map<string, Entry>();
+	/** Files being written right now: absolute path → recording id (the library shows them as `recording`). */
+	readonly #active = new Map<string, string>();
 	readonly #deps: RecordingManagerDeps;
 
 	constructor(deps: RecordingManagerDeps) {
@@ -99,6 +104,23 @@ export class RecordingManager {
 		});
 		let lastEmit = 0;
 		let lastProgress: RecordingProgress | undefined;
+		let file: string | undefined;
+		// The first progress that names the file: the file exists now, so the library lists it.
+		const fileCreated = (p: RecordingProgress) => {
+			if (file !== undefined || !p.path) return;
+			file = p.path;
+			this.#active.set(file, info.id);
+			const source = this.#deps.describeSource?.(request.originId) ?? { originName: null, relay: null };
+			writeSidecar(file, { originId: request.originId, path, startedAt: info.startedAt, ...source }).then(
+				() => this.#deps.events.emit("recordings.library.changed", { name: null }),
+				(err: unknown) => this.#deps.log.warn(`sidecar of ${file ?? path} not written: ${(err as Error).message}`),
+			);
+		};
+		const fileDone = () => {
+			if (file === undefined) return;
+			this.#active.delete(file);
+			this.#deps.events.emit("recordings.library.changed", { name: null });
+		};
 		const done = recordFromOrigin({
 			origins: this.#deps.origins,
 			originId: request.originId,
@@ -114,6 +136,7 @@ export class RecordingManager {
 				log: this.#deps.log,
 				onProgress: (p) => {
 					lastProgress = p;
+					fileCreated(p);
 					if (Date.now() - lastEmit < 500) return;
 					lastEmit = Date.now();
 					update({ ...fromProgress(p), state: "recording" });
@@ -126,10 +149,12 @@ export class RecordingManager {
 			},
 		}).then(
 			(summary) => {
+				fileDone();
 				update({ ...fromProgress(summary), state: "finished", end: summary.end, endedAt: Date.now() });
 				this.#deps.log.info(`recording of ${path} finished (${summary.end}): ${summary.path ?? "no file"}`);
 			},
 			(err: unknown) => {
+				fileDone();
 				const error = StudioError.from(err).toInfo();
 				update({ state: "failed", end: "failed", endedAt: Date.now(), error });
 				this.#deps.log.error(`recording of ${path} failed: ${error.message}`);
@@ -152,6 +177,11 @@ export class RecordingManager {
 	/** Every recording of this run, newest first. */
 	list(): RecordingInfo[] {
 		return [...this.#entries.values()].map((e) => ({ ...e.info })).reverse();
+	}
+
+	/** Files being written by running recordings: absolute path → recording id. */
+	activeFiles(): ReadonlyMap<string, string> {
+		return this.#active;
 	}
 
 	/** Stops every recording, completing their files. */

@@ -1,11 +1,13 @@
-import { Disc3, Square } from "lucide-react";
+import { Check, Copy, Disc3, FileVideo, FolderOpen, Pencil, Square, Trash2, X } from "lucide-react";
 import { useEffect, useId, useState, type FormEvent } from "react";
-import type { RecordingInfo } from "../../../shared/recordings";
+import type { LibraryFile, RecordingInfo } from "../../../shared/recordings";
+import { ConfirmDialog } from "../components/ConfirmDialog";
 import { EmptyState } from "../components/EmptyState";
 import { IconButton } from "../components/IconButton";
 import { explainError } from "../lib/errors";
 import { formatBytes } from "../lib/format";
 import { useHost } from "../stores/host";
+import { useNotifications } from "../stores/notifications";
 import { useOrigins } from "../stores/origins";
 import { useRecordings } from "../stores/recordings";
 
@@ -81,9 +83,157 @@ function NewRecording() {
 	);
 }
 
-/** Recordings: start one, follow every recording of this run live, stop. */
+/** Media time as a player shows it: `0:04.2`, `12:05.0`, `1:02:03.0`. */
+export function formatMediaTime(s: number): string {
+	const tenths = Math.max(0, Math.round(s * 10));
+	const h = Math.floor(tenths / 36000);
+	const m = Math.floor((tenths % 36000) / 600);
+	const sec = ((tenths % 600) / 10).toFixed(1).padStart(4, "0");
+	return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
+}
+
+/** A file's tracks in one line: `video avc 1280×720, audio opus`. */
+export function describeTracks(f: LibraryFile): string {
+	return f.tracks.map((t) => `${t.kind} ${t.codec}${t.width && t.height ? ` ${t.width}×${t.height}` : ""}`).join(", ");
+}
+
+const FILE_STATE_LABEL: Record<LibraryFile["state"], string> = {
+	recording: "being recorded",
+	complete: "complete",
+	interrupted: "interrupted",
+};
+
+/** One file of the recordings folder: what it holds, where it came from, and what can be done with it. */
+function LibraryRow({ file: f, canReveal }: { file: LibraryFile; canReveal: boolean }) {
+	const { rename, remove, reveal } = useRecordings();
+	const [editing, setEditing] = useState(false);
+	const [draft, setDraft] = useState("");
+	const [confirmDelete, setConfirmDelete] = useState(false);
+	const busy = f.state === "recording";
+	const ext = f.name.slice(f.name.lastIndexOf("."));
+	const stem = f.name.slice(0, f.name.length - ext.length);
+
+	const save = async (e: FormEvent) => {
+		e.preventDefault();
+		if (!draft.trim()) return;
+		if (draft.trim() === stem || (await rename(f.name, draft.trim()))) setEditing(false);
+	};
+	const copyPath = async () => {
+		try {
+			await navigator.clipboard.writeText(f.file);
+			useNotifications.getState().push("info", "Path copied", f.file);
+		} catch {
+			// No clipboard (an insecure page, a denied permission): the path is on the row to select.
+			useNotifications.getState().push("info", "Path of the file", f.file);
+		}
+	};
+	const source = f.source
+		? `${f.source.path} from ${f.source.originName ?? "an origin"}${f.source.relay ? ` via ${f.source.relay}` : ""}`
+		: null;
+
+	return (
+		<li className="card" aria-label={`File ${f.name}`} data-file-state={f.state}>
+			<FileVideo size={18} aria-hidden className={busy ? "recording-icon" : "muted"} />
+			<div className="grow">
+				{editing ? (
+					<form className="inline-form" onSubmit={save}>
+						<input
+							aria-label={`New name for ${f.name}`}
+							value={draft}
+							onChange={(e) => setDraft(e.target.value)}
+							onKeyDown={(e) => e.key === "Escape" && setEditing(false)}
+							maxLength={200}
+							autoFocus
+						/>
+						<span className="muted">{ext}</span>
+						<button type="submit" className="icon-button" aria-label="Save name" disabled={draft.trim() === ""}>
+							<Check size={16} aria-hidden />
+						</button>
+						<button type="button" className="icon-button" aria-label="Cancel rename" onClick={() => setEditing(false)}>
+							<X size={16} aria-hidden />
+						</button>
+					</form>
+				) : (
+					<div className="card-title mono ellipsis" title={f.name}>
+						{f.name}
+					</div>
+				)}
+				<div className="muted" data-file-summary>
+					<span data-file-state-label={f.state} className={f.state === "interrupted" ? "form-error" : undefined}>
+						{FILE_STATE_LABEL[f.state]}
+					</span>
+					{f.durationS !== null ? ` · ${formatMediaTime(f.durationS)}` : ""} · {formatBytes(f.bytes)}
+					{f.tracks.length > 0 ? ` · ${describeTracks(f)}` : ""}
+				</div>
+				<div className="muted">
+					{/* Without a sidecar the start is only the file's creation time (a copy's is when it was copied). */}
+					{f.startedAt !== null
+						? `${f.source ? "Started" : "Created"} ${new Date(f.startedAt).toLocaleString()}`
+						: `Modified ${new Date(f.modifiedAt).toLocaleString()}`}
+					{source ? ` · ${source}` : ""}
+				</div>
+				{f.problem && <div className="form-error">{f.state === "interrupted" ? `Interrupted: ${f.problem}. It plays up to its last complete part.` : f.problem}</div>}
+				<div className="muted mono ellipsis" title={f.file} data-file-path>
+					{f.file}
+				</div>
+			</div>
+			{!editing && (
+				<div className="row-actions">
+					<IconButton
+						icon={Pencil}
+						label={`Rename ${f.name}`}
+						disabled={busy}
+						onClick={() => {
+							setDraft(stem);
+							setEditing(true);
+						}}
+					/>
+					<IconButton icon={Copy} label={`Copy path of ${f.name}`} onClick={() => void copyPath()} />
+					{canReveal && <IconButton icon={FolderOpen} label={`Show ${f.name} in its folder`} onClick={() => void reveal(f.name)} />}
+					<IconButton icon={Trash2} tone="danger" label={`Delete ${f.name}`} disabled={busy} onClick={() => setConfirmDelete(true)} />
+				</div>
+			)}
+			<ConfirmDialog
+				open={confirmDelete}
+				onClose={() => setConfirmDelete(false)}
+				onConfirm={() => void remove(f.name)}
+				title={`Delete ${f.name}?`}
+				description={canReveal ? "The file goes to the trash." : "The file is deleted from the recordings folder for good."}
+				confirmLabel="Delete"
+			/>
+		</li>
+	);
+}
+
+/** Every file of the recordings folder, also those from before a restart or cut by a crash. */
+function Library({ files, folder, canReveal }: { files: LibraryFile[]; folder: string | null; canReveal: boolean }) {
+	const titleId = useId();
+	return (
+		<section aria-labelledby={titleId}>
+			<h2 id={titleId}>Files</h2>
+			{folder && (
+				<p className="muted mono ellipsis" title={folder}>
+					{folder}
+				</p>
+			)}
+			{files.length === 0 ? (
+				<p className="muted">No files in the recordings folder yet.</p>
+			) : (
+				<ul className="card-list" aria-label="Recording files">
+					{files.map((f) => (
+						<LibraryRow key={f.name} file={f} canReveal={canReveal} />
+					))}
+				</ul>
+			)}
+		</section>
+	);
+}
+
+/** Recordings: start one, follow every recording of this run live, stop; and the files of the folder. */
 export function RecordingsView() {
-	const { byId, order, follow, stop } = useRecordings();
+	const { byId, order, follow, stop, library, folder } = useRecordings();
+	// Only the desktop host can open the file manager; the web host shows the path to copy.
+	const canReveal = useHost((s) => s.info?.host === "electron");
 	const api = useHost((s) => s.api);
 	const connected = useHost((s) => s.connected);
 	// Only with a reachable engine: opened straight on #/recordings, this runs before the host is known.
@@ -95,12 +245,12 @@ export function RecordingsView() {
 				<h1 id="recordings-title">Recordings</h1>
 				<NewRecording />
 			</header>
-			{order.length === 0 ? (
+			{order.length === 0 && library === null ? null : order.length === 0 && library?.length === 0 ? (
 				<EmptyState icon={Disc3} title="No recordings yet">
 					<p>Record any broadcast of an origin to a fragmented MP4 that plays in any player and survives a crash. A reconnect continues the same file.</p>
 					<p>Pick the origin, type the broadcast path as Broadcasts lists it, and choose Record. It waits if the broadcast is not announced yet.</p>
 				</EmptyState>
-			) : (
+			) : order.length === 0 ? null : (
 				<ul className="card-list" aria-label="Recordings">
 					{order.map((id) => {
 						const r = byId[id]!;
@@ -140,6 +290,7 @@ export function RecordingsView() {
 					})}
 				</ul>
 			)}
+			{library !== null && library.length > 0 && <Library files={library} folder={folder} canReveal={canReveal} />}
 		</section>
 	);
 }
