@@ -154,7 +154,11 @@ describe("Monitor", () => {
 		expect(await stats.getByRole("row", { name: /^Decode errors/ }).getByRole("cell").allTextContents()).toEqual(["0", "0"]);
 		// Between arrival and the screen: under a second (a frame or a few), not a growing backlog.
 		const bufferedVideo = async () => parseFloat((await stats.getByRole("row", { name: /^Buffered/ }).getByRole("cell").allTextContents())[0] ?? "NaN");
-		await eventually(bufferedVideo, (ms) => ms >= 0 && ms < 1000, 15_000, "a bounded video buffer");
+		try {
+			await eventually(bufferedVideo, (ms) => ms >= 0 && ms < 1000, 15_000, "a bounded video buffer");
+		} catch (err) {
+			throw new Error(`${(err as Error).message}; the stats table: ${await stats.textContent()}`);
+		}
 
 		// Unmuted, the audio plays: the audio worklet, loaded under the page's strict CSP, reports
 		// what it has queued (headless Chromium may start the context before the click, too).

@@ -447,7 +447,9 @@ function CatalogPanel({ view }: { view: MonitorViewModel }) {
 /** The numbers table: its own small component, re-rendered at each sample (about 2 Hz). */
 function StatsTable({ history }: { history: StatsHistory }) {
 	useSyncExternalStore(history.subscribe, history.snapshot);
-	const { tracks, decoder } = history.latest;
+	const { decoder } = history.latest;
+	// Video first, then audio, by name: columns must not swap places with the engine's order.
+	const tracks = [...history.latest.tracks].sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === "video" ? -1 : 1));
 	if (tracks.length === 0) return <p className="muted">No frames yet.</p>;
 	const rows: [string, (t: MonitorTrackStats) => string][] = [
 		["Bitrate", (t) => formatBitrate(t.bitrate)],
