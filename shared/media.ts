@@ -88,6 +88,16 @@ export const LiveBroadcastInfo = z.object({
 			bitrate: z.number(),
 			/** The bitrate the engine asks the encoder for (video), following bandwidth. */
 			targetBitrate: z.number().nullable(),
+			/**
+			 * Chunks that arrived on the media channel, used or not (`frames` + `dropped` once written):
+			 * what the page's sink sent minus what is still on the way.
+			 */
+			received: z.number().optional(),
+			/**
+			 * Chunks per second arriving on the media channel, measured over the last few seconds: the
+			 * frame rate that really reaches the studio, to set beside the rate the page says it sends.
+			 */
+			fps: z.number().optional(),
 		}),
 	),
 	/** Every session this broadcast goes out through, with its link state. */

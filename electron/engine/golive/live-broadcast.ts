@@ -13,6 +13,7 @@ import { HangBroadcastPublisher, type MediaTrackWriter } from "../publish";
 import { drainOrigin, SERVED_DRAIN_TIMEOUT_MS } from "../sessions/drain";
 import type { SessionManager } from "../sessions/manager";
 import { RateMeter } from "../sessions/rate";
+import { FrameRateMeter } from "../../../shared/frame-rate";
 
 /** What to publish. */
 export interface LiveSpec {
@@ -26,7 +27,11 @@ interface ChannelState {
 	info: MediaChannel;
 	writer: MediaTrackWriter;
 	rate: RateMeter;
+	/** Payload bytes received. */
 	received: number;
+	/** Chunks received, written or dropped by the writer: what the page sent, minus what is on the way. */
+	chunks: number;
+	fps: FrameRateMeter;
 	lastSequence: number;
 	/** Bitrate bounds and current target for video adaptation. */
 	bounds?: { min: number; max: number; target: number };
@@ -86,7 +91,7 @@ export class LiveBroadcast {
 	#open(track: string, kind: "video" | "audio", writer: MediaTrackWriter, bounds?: ChannelState["bounds"]): void {
 		// 128 bits of randomness: a channel id is a capability for writing into this broadcast.
 		const channel = randomBytes(16).toString("base64url");
-		this.#channels.set(channel, { info: { channel, track, kind }, writer, rate: new RateMeter(), received: 0, lastSequence: -1, bounds });
+		this.#channels.set(channel, { info: { channel, track, kind }, writer, rate: new RateMeter(), received: 0, chunks: 0, fps: new FrameRateMeter(), lastSequence: -1, bounds });
 	}
 
 	/** The channels to open, one per track. */
@@ -117,6 +122,7 @@ export class LiveBroadcast {
 		state.lastSequence = frame.sequence;
 		state.writer.write({ data: frame.payload, timestampUs: frame.timestampUs, keyframe: frame.keyframe });
 		state.received += frame.payload.byteLength;
+		state.chunks++;
 		state.rate.sample(state.received);
 		return frame.sequence;
 	}
@@ -142,6 +148,7 @@ export class LiveBroadcast {
 		const stats = this.#publisher.stats();
 		return [...this.#channels.values()].map((c) => {
 			c.rate.sample(c.received);
+			c.fps.sample(c.chunks);
 			const s = stats[c.info.track];
 			return {
 				name: c.info.track,
@@ -152,6 +159,8 @@ export class LiveBroadcast {
 				dropped: s?.dropped ?? 0,
 				bitrate: c.rate.bitsPerSecond(),
 				targetBitrate: c.bounds?.target ?? null,
+				received: c.chunks,
+				fps: c.fps.perSecond(),
 			};
 		});
 	}

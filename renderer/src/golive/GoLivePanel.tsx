@@ -12,6 +12,22 @@ function formatBitrate(bps: number): string {
 	return bps >= 1e6 ? `${(bps / 1e6).toFixed(2)} Mb/s` : `${Math.round(bps / 1e3)} kb/s`;
 }
 
+function formatFps(fps: number | undefined): string {
+	return `${(fps ?? 0).toFixed(1)} fps`;
+}
+
+/** One counter of the Go Live pipeline: its value also sits in `data-value`, unformatted, for tests and tools. */
+function Counter({ name, label, value, text, title }: { name: string; label: string; value: number; text?: string; title: string }) {
+	return (
+		<>
+			<dt title={title}>{label}</dt>
+			<dd data-stat={name} data-value={value} title={title}>
+				{text ?? value}
+			</dd>
+		</>
+	);
+}
+
 function formatDuration(ms: number): string {
 	const s = Math.floor(ms / 1000);
 	return `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}`;
@@ -223,10 +239,41 @@ export function GoLivePanel() {
 							{formatBitrate(video?.bitrate ?? 0)}
 							{video?.targetBitrate ? ` (target ${formatBitrate(video.targetBitrate)})` : ""}
 						</dd>
-						<dt>Frames sent</dt>
-						<dd>{video?.frames ?? 0}</dd>
-						<dt>Dropped</dt>
-						<dd>{(encoderVideo?.dropped ?? 0) + (video?.dropped ?? 0)}</dd>
+						{/* Every frame's fate from the camera to the studio, counted where it happens, so the
+						    rows add up and a low frame rate shows where the frames went (issue 14). */}
+						<Counter
+							name="captured-fps"
+							label="Frame rate captured"
+							value={encoderVideo?.capturedFps ?? 0}
+							text={`${formatFps(encoderVideo?.capturedFps)}${live.sourceFramerate && live.sourceFramerate < preset.framerate ? ` (the source runs at ${Math.round(live.sourceFramerate)} fps)` : ""}`}
+							title="Frames per second the camera or screen delivered, measured over the last 3 seconds: a source slower than the target limits everything after it"
+						/>
+						<Counter name="sent-fps" label="Frame rate sent" value={encoderVideo?.sentFps ?? 0} text={`${formatFps(encoderVideo?.sentFps)} of ${preset.framerate}`} title="Video chunks sent to the studio per second, measured over the last 3 seconds" />
+						<Counter name="received-fps" label="Frame rate received" value={video?.fps ?? 0} text={formatFps(video?.fps)} title="Video chunks per second the studio received, measured over the last 3 seconds" />
+						<Counter name="captured" label="Frames captured" value={encoderVideo?.captured ?? 0} title="Frames the camera or screen delivered while live" />
+						<Counter name="capture-skipped" label="Skipped by capture" value={encoderVideo?.captureSkipped ?? 0} title="Frames the capture discarded because the encoder thread was not reading fast enough" />
+						<Counter
+							name="encoder-skipped"
+							label="Skipped by encoder"
+							value={(encoderVideo?.encoderBusy ?? 0) + (encoderVideo?.repeated ?? 0) + (encoderVideo?.encoderDropped ?? 0)}
+							title={`Frames not encoded: ${encoderVideo?.encoderBusy ?? 0} while the encoder was busy, ${encoderVideo?.encoderDropped ?? 0} dropped by the encoder, ${encoderVideo?.repeated ?? 0} repeated`}
+						/>
+						<Counter name="encoder-queue" label="Encoder queue" value={encoderVideo?.inEncoder ?? 0} text={`${encoderVideo?.inEncoder ?? 0} frames`} title="Frames handed to the encoder and not encoded yet" />
+						<Counter name="encoded" label="Frames encoded" value={encoderVideo?.encoded ?? 0} title="Chunks the encoder produced" />
+						<Counter
+							name="sink-dropped"
+							label="Dropped before sending"
+							value={encoderVideo?.dropped ?? 0}
+							title="Encoded chunks not sent: the link to the studio was congested (skipped to the next keyframe), or a group was replaced before the link opened"
+						/>
+						<Counter name="sent" label="Frames sent" value={encoderVideo?.sent ?? 0} title="Chunks sent to the studio" />
+						<Counter
+							name="received"
+							label="Studio received"
+							value={video?.received ?? 0}
+							text={`${video?.received ?? 0}${video?.dropped ? ` (${video.dropped} unusable)` : ""}`}
+							title="Chunks the studio received; unusable ones (a delta before any keyframe) are not published"
+						/>
 					</dl>
 					<table>
 						<caption>Destinations</caption>

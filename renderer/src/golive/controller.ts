@@ -4,7 +4,8 @@
  */
 import type { StudioApi } from "../../../shared/api";
 import type { LiveBroadcastInfo, LiveEndReason } from "../../../shared/media";
-import type { FromWorker, ToWorker } from "./protocol";
+import type { FromWorker, PipelineStats, ToWorker } from "./protocol";
+import { FrameRateMeter } from "../../../shared/frame-rate";
 import { chooseAudioConfig, chooseVideoConfig, type VideoPreset } from "./presets";
 import { mediaTarget, targetTransfer } from "./targets";
 
@@ -22,15 +23,8 @@ export interface GoLiveOptions {
 	preset: VideoPreset;
 }
 
-/** Per-track counters the workers report about once a second. */
-export interface EncoderStats {
-	encoded: number;
-	sent: number;
-	dropped: number;
-	bytes: number;
-	inflight: number;
-	skipping: boolean;
-}
+/** Per-track counters the workers report about once a second, from capture to the media channel. */
+export type EncoderStats = PipelineStats;
 
 /** A running Go Live session in this window. */
 export interface LiveSession {
@@ -39,6 +33,11 @@ export interface LiveSession {
 	info: LiveBroadcastInfo;
 	/** The codec actually used for video, e.g. avc1.640028. */
 	videoCodec: string | null;
+	/**
+	 * The frame rate the video source settled on (its track settings), which may be below the
+	 * preset's: a camera that runs at 20 fps sends 20 fps, and that is no loss (issue 14).
+	 */
+	sourceFramerate: number | null;
 	encoders: Map<"video" | "audio", EncoderStats>;
 	/** Called with fresh counters. */
 	onStats: (() => void) | undefined;
@@ -55,6 +54,37 @@ export interface LiveSession {
 
 /** Chromium's Insertable Streams processor; on the main thread only (DESIGN.md §4), not in the DOM typings. */
 type TrackProcessor = new <T>(init: { track: MediaStreamTrack }) => { readonly readable: ReadableStream<T> };
+
+/** `MediaStreamTrack.stats` (video), newer than the DOM typings. */
+interface VideoTrackStats {
+	readonly deliveredFrames: number;
+	readonly discardedFrames: number;
+}
+
+/** Frames the track delivered or discarded itself so far, or undefined when the browser does not say. */
+function trackFrames(track: MediaStreamTrack): number | undefined {
+	const stats = (track as MediaStreamTrack & { stats?: VideoTrackStats }).stats;
+	return stats && typeof stats.deliveredFrames === "number" ? stats.deliveredFrames + (stats.discardedFrames ?? 0) : undefined;
+}
+
+/**
+ * Counts the video frames the capture produced but the worker never read (issue 14). The track
+ * processor discards frames silently while the worker is behind; only the track's statistics,
+ * visible on this thread, know how many frames there were. Read as each worker snapshot arrives,
+ * so both describe (nearly) the same moment; the worker's own estimate stands without them.
+ */
+function captureCounter(track: MediaStreamTrack): (stats: PipelineStats) => PipelineStats {
+	const base = trackFrames(track);
+	const rate = new FrameRateMeter();
+	return (stats) => {
+		const frames = trackFrames(track);
+		if (base === undefined || frames === undefined) return stats;
+		// A frame delivered after the worker's snapshot may already be read: never below `read`.
+		const captured = Math.max(frames - base, stats.read);
+		rate.sample(captured);
+		return { ...stats, captured, captureSkipped: captured - stats.read, capturedFps: rate.perSecond() };
+	};
+}
 
 function trackProcessor(): TrackProcessor {
 	const ctor = (globalThis as unknown as { MediaStreamTrackProcessor?: TrackProcessor }).MediaStreamTrackProcessor;
@@ -122,17 +152,31 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 		const videoTrack = stream.getVideoTracks()[0];
 		const audioTrack = stream.getAudioTracks()[0];
 		let videoCodec: string | null = null;
+		let sourceFramerate: number | null = null;
+		let countCapture: ((stats: PipelineStats) => PipelineStats) | undefined;
 		let videoConfig: VideoEncoderConfig | undefined;
 		if (videoTrack) {
 			const settings = videoTrack.getSettings();
+			sourceFramerate = settings.frameRate ?? null;
 			// Encode what the source really delivers (even dimensions, as encoders require).
 			const width = (settings.width ?? opts.preset.width) & ~1;
 			const height = (settings.height ?? opts.preset.height) & ~1;
 			videoConfig = await chooseVideoConfig({ width, height, framerate: opts.preset.framerate, bitrate: opts.preset.bitrate });
 			videoCodec = videoConfig.codec;
 			const Processor = trackProcessor();
+			countCapture = captureCounter(videoTrack);
 			const processor = new Processor<VideoFrame>({ track: videoTrack });
-			workers.set("video", startWorker({ type: "start-video", readable: processor.readable, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval }, [processor.readable as unknown as Transferable]));
+			// Without track statistics, a camera's steady rate lets the worker count the frames capture
+			// skipped from timestamp gaps; a screen delivers only what changed, and gaps mean nothing.
+			const steady = opts.video.kind === "camera" && settings.frameRate && trackFrames(videoTrack) === undefined;
+			const frameIntervalUs = steady ? Math.round(1e6 / settings.frameRate!) : undefined;
+			workers.set(
+				"video",
+				startWorker(
+					{ type: "start-video", readable: processor.readable, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval, frameIntervalUs },
+					[processor.readable as unknown as Transferable],
+				),
+			);
 		}
 		let audioConfig: AudioEncoderConfig | undefined;
 		if (audioTrack) {
@@ -172,6 +216,7 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			stream,
 			info,
 			videoCodec,
+			sourceFramerate,
 			encoders: new Map(),
 			onStats: undefined,
 			onError: undefined,
@@ -208,7 +253,7 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
 				if (ev.data.type === "stats") {
 					const { type: _t, ...stats } = ev.data;
-					session.encoders.set(channel.kind, stats);
+					session.encoders.set(channel.kind, channel.kind === "video" && countCapture ? countCapture(stats) : stats);
 					session.onStats?.();
 				} else if (ev.data.type === "error") session.onError?.(ev.data.message);
 			});

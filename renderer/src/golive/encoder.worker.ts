@@ -3,7 +3,8 @@
  * readable), encodes them with WebCodecs off the main thread, and sends the chunks to the engine.
  * One worker per track.
  */
-import type { FromWorker, ToWorker } from "./protocol";
+import { FrameRateMeter } from "../../../shared/frame-rate";
+import type { FromWorker, PipelineStats, ToWorker } from "./protocol";
 import { MediaSink } from "./sink";
 
 // Typed by hand: pulling lib.webworker into the one tsconfig would clash with the DOM typings.
@@ -12,7 +13,14 @@ const post = (msg: FromWorker) => scope.postMessage(msg);
 const sink = new MediaSink();
 sink.onError = (message) => post({ type: "error", message });
 let stopped = false;
-let encoded = 0;
+// Every frame's fate, counted where it happens (protocol.ts PipelineStats): issue 14 found 18–20
+// of 30 fps reaching the relay while nothing was counted as dropped.
+const counts = { captureSkipped: 0, read: 0, encoderBusy: 0, repeated: 0, submitted: 0, encoderDropped: 0, encoded: 0 };
+/** Video only: timestamps handed to the encoder and not output yet, oldest first. */
+const inEncoder: number[] = [];
+let encodeQueueSize: () => number = () => 0;
+const sentRate = new FrameRateMeter();
+const capturedRate = new FrameRateMeter();
 let videoEncoder: VideoEncoder | undefined;
 let videoConfig: VideoEncoderConfig | undefined;
 let reader: ReadableStreamDefaultReader<VideoFrame | AudioData> | undefined;
@@ -36,10 +44,19 @@ function output(chunk: EncodedVideoChunk | EncodedAudioChunk, meta: EncodedVideo
 			...("sampleRate" in config ? { sampleRate: config.sampleRate, numberOfChannels: config.numberOfChannels } : {}),
 		});
 	}
+	if (chunk instanceof EncodedVideoChunk) {
+		// A realtime video encoder outputs in input order (no B-frames) with the input's timestamp,
+		// so frames submitted before this chunk's and never output were dropped by the encoder.
+		while (inEncoder.length > 0 && inEncoder[0]! < chunk.timestamp) {
+			inEncoder.shift();
+			counts.encoderDropped++;
+		}
+		if (inEncoder[0] === chunk.timestamp) inEncoder.shift();
+	}
 	epochUs ??= chunk.timestamp;
 	const data = new Uint8Array(chunk.byteLength);
 	chunk.copyTo(data);
-	encoded++;
+	counts.encoded++;
 	sink.push(data, Math.max(0, chunk.timestamp - epochUs), chunk.type === "key");
 }
 
@@ -50,6 +67,7 @@ async function pump(read: ReadableStreamDefaultReader<VideoFrame | AudioData>, e
 			value?.close();
 			break;
 		}
+		counts.read++;
 		try {
 			encode(value);
 		} finally {
@@ -58,7 +76,22 @@ async function pump(read: ReadableStreamDefaultReader<VideoFrame | AudioData>, e
 	}
 }
 
-setInterval(() => post({ type: "stats", encoded, ...sink.stats }), 1000);
+/** A consistent snapshot of the counters (one thread, taken at once, so they add up). */
+function stats(): PipelineStats {
+	sentRate.sample(sink.stats.sent);
+	capturedRate.sample(counts.read + counts.captureSkipped);
+	return {
+		...counts,
+		captured: counts.read + counts.captureSkipped,
+		capturedFps: capturedRate.perSecond(),
+		encodeQueue: encodeQueueSize(),
+		inEncoder: inEncoder.length,
+		...sink.stats,
+		sentFps: sentRate.perSecond(),
+	};
+}
+
+setInterval(() => post({ type: "stats", ...stats() }), 1000);
 
 scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 	const msg = ev.data;
@@ -69,18 +102,37 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 				const encoder = new VideoEncoder({ output, error: (e) => post({ type: "error", message: e.message }) });
 				encoder.configure(msg.config);
 				videoEncoder = encoder;
+				encodeQueueSize = () => (encoder.state === "configured" ? encoder.encodeQueueSize : 0);
 				let count = 0;
 				let lastTimestamp = -Infinity;
 				reader = msg.readable.getReader();
 				await pump(reader, (frame) => {
-					// Drop raw frames while the encoder is saturated rather than queueing them, and
-					// repeats of a capture time (a stalled source re-delivers its last frame).
-					if (encoder.encodeQueueSize > 2 || frame.timestamp <= lastTimestamp) return;
+					// The track processor keeps only the newest frame or so and discards the others while
+					// this loop is behind, telling no one: without track statistics (the controller's
+					// count), a steady source's timestamp gaps count them.
+					if (msg.frameIntervalUs && lastTimestamp > -Infinity && frame.timestamp > lastTimestamp) {
+						counts.captureSkipped += Math.max(0, Math.round((frame.timestamp - lastTimestamp) / msg.frameIntervalUs) - 1);
+					}
+					// Drop repeats of a capture time (a stalled source re-delivers its last frame), and raw
+					// frames while the encoder is saturated rather than queueing them.
+					if (frame.timestamp <= lastTimestamp) {
+						counts.repeated++;
+						return;
+					}
 					lastTimestamp = frame.timestamp;
+					if (encoder.encodeQueueSize > 2) {
+						counts.encoderBusy++;
+						return;
+					}
+					counts.submitted++;
+					inEncoder.push(frame.timestamp);
 					encoder.encode(frame as VideoFrame, { keyFrame: count++ % msg.keyframeInterval === 0 });
 				});
 				await encoder.flush().catch(() => {});
+				// Flushed: whatever it still holds it will never output.
+				counts.encoderDropped += inEncoder.splice(0).length;
 				encoder.close();
+				post({ type: "stats", ...stats() });
 				post({ type: "ended" });
 				break;
 			}
@@ -93,11 +145,14 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 					// count than it was asked for, and the encoder must match its input exactly.
 					if (encoder.state === "unconfigured") {
 						encoder.configure({ ...msg.config, sampleRate: audio.sampleRate, numberOfChannels: audio.numberOfChannels });
+						encodeQueueSize = () => (encoder.state === "configured" ? encoder.encodeQueueSize : 0);
 					}
+					counts.submitted++;
 					encoder.encode(audio);
 				});
 				if (encoder.state === "configured") await encoder.flush().catch(() => {});
 				encoder.close();
+				post({ type: "stats", ...stats() });
 				post({ type: "ended" });
 				break;
 			}

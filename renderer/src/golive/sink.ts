@@ -15,8 +15,15 @@ export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
 /** Counters of a sink. */
 export interface SinkStats {
+	/** Chunks sent to the engine. */
 	sent: number;
+	/**
+	 * Chunks never sent: skipped while congested until the next keyframe, or held for the channel
+	 * to open and then replaced by a newer GOP (or past the hold's bound).
+	 */
 	dropped: number;
+	/** Chunks held until the channel opens; they are sent, or counted as dropped, later. */
+	pending: number;
 	bytes: number;
 	inflight: number;
 	skipping: boolean;
@@ -32,7 +39,7 @@ export class MediaSink {
 	#skipping = true; // every track starts at a keyframe
 	// The current GOP, kept while the channel opens so going live does not wait a whole GOP.
 	#pending: { data: Uint8Array; timestampUs: number; keyframe: boolean }[] = [];
-	readonly stats: SinkStats = { sent: 0, dropped: 0, bytes: 0, inflight: 0, skipping: true };
+	readonly stats: SinkStats = { sent: 0, dropped: 0, pending: 0, bytes: 0, inflight: 0, skipping: true };
 	onError: (message: string) => void = () => {};
 
 	#open = true;
@@ -67,6 +74,7 @@ export class MediaSink {
 	#flushPending(): void {
 		const pending = this.#pending;
 		this.#pending = [];
+		this.stats.pending = 0;
 		for (const p of pending) this.push(p.data, p.timestampUs, p.keyframe);
 	}
 
@@ -83,8 +91,15 @@ export class MediaSink {
 	/** Sends one encoded chunk, or drops it (returns false) while congested until the next keyframe. */
 	push(data: Uint8Array, timestampUs: number, keyframe: boolean): boolean {
 		if (!this.#send && this.#open) {
-			if (keyframe) this.#pending = [];
+			// Only the newest GOP is worth sending once the channel opens; every chunk given up on
+			// here counts as dropped, or the counters would not add up (issue 14).
+			if (keyframe) {
+				this.stats.dropped += this.#pending.length;
+				this.#pending = [];
+			}
 			if (this.#pending.length < 600 && (keyframe || this.#pending.length > 0)) this.#pending.push({ data, timestampUs, keyframe });
+			else this.stats.dropped++;
+			this.stats.pending = this.#pending.length;
 			return false;
 		}
 		const inflight = this.#sequence - 1 - this.#acked;
@@ -107,6 +122,9 @@ export class MediaSink {
 	/** Closes the connection. */
 	close(): void {
 		this.#open = false;
+		this.stats.dropped += this.#pending.length;
+		this.#pending = [];
+		this.stats.pending = 0;
 		this.#close();
 		this.#send = undefined;
 	}
