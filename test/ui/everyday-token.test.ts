@@ -44,11 +44,11 @@ describe("the web host's token", () => {
 		await page.close();
 	});
 
-	it("a studio that stops is 'Engine unreachable', not a wrong token", { timeout: 30_000 }, async () => {
+	it("a studio that stops is 'Engine unreachable', not a wrong token", { timeout: 60_000 }, async () => {
 		const own = await startTestStudio();
 		const { page } = await openStudio(browser, own.web.url);
 		await own.close();
-		await page.getByText("Engine unreachable").waitFor({ timeout: 15_000 });
+		await page.getByText("Engine unreachable").waitFor({ timeout: 40_000 });
 		// Several reconnect attempts fail meanwhile (250, 500, 1000 ms…): none may be taken for a refusal.
 		const deadline = Date.now() + 3_000;
 		while (Date.now() < deadline) {
