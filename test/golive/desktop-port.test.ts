@@ -20,6 +20,7 @@ import { startTestStudio, type TestStudio } from "../helpers/studio";
 import { eventually } from "../helpers/ui";
 import { connect, quietLibraryLogs, until, within } from "../relay/clients";
 import { waitAnnounced } from "../sessions/harness";
+import { standInPreload } from "../helpers/stand-in-preload";
 
 quietLibraryLogs();
 
@@ -30,48 +31,7 @@ quietLibraryLogs();
  * `window.postMessage(..., [port])`, the other kept as the engine's end. The engine's end keeps
  * the first bytes of the first frames per channel for the test to decode.
  */
-const STAND_IN_PRELOAD = `(() => {
-	const token = new URL(location.href).searchParams.get("token");
-	if (!token) return;
-	const base = "ws://" + location.host;
-	const engineSide = { channels: {} };
-	window.__engineSide = engineSide;
-	const pending = new Map();
-	const listeners = new Map();
-	const outbox = [];
-	let nextId = 1;
-	const ws = new WebSocket(base + "/bridge?token=" + encodeURIComponent(token));
-	const send = (msg) => (ws.readyState === 1 ? ws.send(JSON.stringify(msg)) : outbox.push(msg));
-	ws.onopen = () => { for (const m of outbox.splice(0)) ws.send(JSON.stringify(m)); };
-	ws.onmessage = (ev) => {
-		const msg = JSON.parse(ev.data);
-		if (msg.type === "response") {
-			const done = pending.get(msg.id);
-			pending.delete(msg.id);
-			const { type, id, ...envelope } = msg;
-			done && done(envelope);
-		} else if (msg.type === "event") {
-			for (const l of listeners.get(msg.event) || []) l(msg.payload);
-		}
-	};
-	window.studio = {
-		invoke: (method, args) => new Promise((resolve) => {
-			const id = nextId++;
-			pending.set(id, resolve);
-			send({ type: "invoke", id, method, args });
-		}),
-		subscribe: (event, listener) => {
-			let set = listeners.get(event);
-			if (!set) {
-				set = new Set();
-				listeners.set(event, set);
-				send({ type: "subscribe", events: [event] });
-			}
-			set.add(listener);
-			return () => set.delete(listener);
-		},
-		openMediaChannel: (channel) => {
-			const { port1, port2 } = new MessageChannel();
+const STAND_IN_PRELOAD = standInPreload(`
 			const seen = { frames: 0, bytes: 0, nonBinary: 0, first: [], closed: null };
 			engineSide.channels[channel] = seen;
 			const media = new WebSocket(base + "/media?token=" + encodeURIComponent(token) + "&channel=" + encodeURIComponent(channel));
@@ -92,11 +52,7 @@ const STAND_IN_PRELOAD = `(() => {
 				if (ev.code !== 1000) port2.postMessage({ error: ev.reason || "media channel closed (" + ev.code + ")" });
 				port2.close();
 			};
-			port2.start();
-			window.postMessage({ type: "moq-studio:media-port", channel }, location.origin, [port1]);
-		},
-	};
-})();`;
+`);
 
 /** What the engine's end of one channel saw. */
 interface ChannelSeen {
