@@ -447,7 +447,7 @@ function CatalogPanel({ view }: { view: MonitorViewModel }) {
 /** The numbers table: its own small component, re-rendered at each sample (about 2 Hz). */
 function StatsTable({ history }: { history: StatsHistory }) {
 	useSyncExternalStore(history.subscribe, history.snapshot);
-	const { decoder } = history.latest;
+	const { decoder, restarts } = history.latest;
 	// Video first, then audio, by name: columns must not swap places with the engine's order.
 	const tracks = [...history.latest.tracks].sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === "video" ? -1 : 1));
 	if (tracks.length === 0) return <p className="muted">No frames yet.</p>;
@@ -463,6 +463,8 @@ function StatsTable({ history }: { history: StatsHistory }) {
 		["Frames / groups", (t) => `${t.frames} / ${t.groups}`],
 		["Decoded", (t) => (decoder ? String(decoder[t.kind].decoded) : dash)],
 		["Decode errors", (t) => (decoder ? String(decoder[t.kind].errors) : dash)],
+		// The player's own skips to a keyframe when decoding fell behind, and worker restarts.
+		["Player skips / restarts", (t) => (t.kind === "video" && decoder ? `${decoder.video.skipped} / ${restarts}` : dash)],
 		["Buffered", (t) => (decoder ? `${decoder[t.kind].bufferedMs.toFixed(0)} ms` : dash)],
 		["Picture", (t) => (t.kind === "video" && decoder && decoder.video.width > 0 ? `${decoder.video.width}×${decoder.video.height}` : dash)],
 		["Arrival to paint", (t) => (t.kind === "video" && decoder ? num(decoder.video.paintDelayAvgMs === null ? null : Math.round(decoder.video.paintDelayAvgMs), " ms") : dash)],

@@ -60,6 +60,8 @@ let visible = true;
 let shown = { width: 0, height: 0 };
 let videoDecoder: VideoDecoder | undefined;
 let videoWaitKey = true;
+/** Set when decoding fell behind between keyframes: the next keyframe starts a fresh decoder run. */
+let videoResetAtKey = false;
 let latest: VideoFrame | undefined;
 /** Engine arrival (ms) per media timestamp of frames in the decoder, for the paint delay. */
 const arrivals = new Map<number, number>();
@@ -105,12 +107,17 @@ function videoError(err: DOMException): void {
 	videoRetryAt = performance.now() + RETRY_MS;
 }
 
-function configureVideo(): void {
+/**
+ * (Re)configures the video decoder for the current config and waits for a keyframe. `fresh`
+ * replaces the decoder instead of resetting it: used when it fell behind, since a decoder that
+ * stopped producing output cannot be trusted to recover from a reset.
+ */
+function configureVideo(fresh = false): void {
 	const video = config?.video;
-	if (!video) {
+	if (!video || fresh) {
 		if (videoDecoder && videoDecoder.state !== "closed") videoDecoder.close();
 		videoDecoder = undefined;
-		return;
+		if (!video) return;
 	}
 	if (!videoDecoder || videoDecoder.state === "closed") {
 		videoDecoder = new VideoDecoder({ output: videoOutput, error: videoError });
@@ -136,6 +143,7 @@ function configureVideo(): void {
 	inDecoder.length = 0;
 	paintedUs = 0;
 	videoWaitKey = true;
+	videoResetAtKey = false;
 }
 
 /** True when decoding fell behind what arrived (see {@link MAX_VIDEO_LAG_MS}). */
@@ -158,8 +166,17 @@ function decodeVideo(m: MonitorMessage): void {
 		// Behind: skip to a keyframe. At one, drop the decoder's backlog and start again there;
 		// between two, stop feeding deltas until the next.
 		stats.video.skipped++;
-		if (m.keyframe) configureVideo();
-		else videoWaitKey = true;
+		if (m.keyframe) configureVideo(true);
+		else {
+			videoWaitKey = true;
+			// The backlog goes at that keyframe: a decoder that stopped producing output would
+			// otherwise be fed keyframe after keyframe behind it and never catch up.
+			videoResetAtKey = true;
+		}
+		if (!videoDecoder || videoDecoder.state !== "configured") return;
+	}
+	if (videoResetAtKey && m.keyframe) {
+		configureVideo(true);
 		if (!videoDecoder || videoDecoder.state !== "configured") return;
 	}
 	if (videoWaitKey && !m.keyframe) {
@@ -376,6 +393,13 @@ setInterval(() => {
 	stats.audio.bufferedMs = (audioBufferedFrames / audioRate) * 1000;
 	post({ type: "stats", stats });
 }, STATS_EVERY_MS);
+
+// A rejected promise nobody awaited would die silently inside the worker (uncaught exceptions
+// already reach the page's worker.onerror; rejections do not).
+self.addEventListener("unhandledrejection", (ev) => {
+	const reason: unknown = (ev as PromiseRejectionEvent).reason;
+	post({ type: "error", message: `monitor decoder: ${reason instanceof Error ? reason.message : String(reason)}` });
+});
 
 scope.onmessage = (ev: MessageEvent<ToDecoder>) => {
 	const msg = ev.data;

@@ -9,6 +9,12 @@ import { mediaTarget, targetTransfer } from "../golive/targets";
 import workletUrl from "./audio.worklet.ts?worker&url";
 import type { ChannelLevel, DecoderStats, FromDecoder, ToDecoder } from "./protocol";
 
+/**
+ * A decode worker silent this long (it reports every 500 ms) while its channel is attached and
+ * the page visible is taken for hung and replaced.
+ */
+export const WORKER_SILENT_MS = 4000;
+
 /** What a player tells its owner. */
 export interface PlayerEvents {
 	onError(message: string): void;
@@ -17,8 +23,15 @@ export interface PlayerEvents {
 
 /** One monitor's decoding and playback. */
 export class MonitorPlayer {
-	/** The tile's canvas; a view appends it where the picture goes. */
-	readonly canvas: HTMLCanvasElement;
+	/**
+	 * The tile's canvas; a view appends it where the picture goes. It is replaced in place (same
+	 * attributes, same parent) when a silent worker is restarted, so read it, do not keep it.
+	 */
+	get canvas(): HTMLCanvasElement {
+		return this.#canvas;
+	}
+	/** Times the decode worker went silent and was replaced (see {@link WORKER_SILENT_MS}). */
+	restarts = 0;
 	/** The newest levels per channel (dBFS) and when they came (performance.now()); empty without audio. */
 	levels: ChannelLevel[] = [];
 	levelsAt = 0;
@@ -27,8 +40,19 @@ export class MonitorPlayer {
 	/** Whether the audio is heard; it starts muted (autoplay rules, and a wall of tiles). */
 	muted = true;
 	volume = 1;
-	#worker: Worker;
+	#canvas: HTMLCanvasElement;
+	#worker!: Worker;
 	#events: PlayerEvents;
+	/** The media channel the worker reads, once attached: a restarted worker opens it again. */
+	#channel: string | undefined;
+	/** performance.now() of the worker's last counters. */
+	#heardAt = performance.now();
+	/** Whether the current worker has reported at all: one still loading is not hung. */
+	#reported = false;
+	#watchdog: ReturnType<typeof setInterval>;
+	/** The tile's shown size, replayed to a restarted worker. */
+	#shown: { width: number; height: number } | undefined;
+	#visible = true;
 	#audio: { ctx: AudioContext; gain: GainNode } | undefined;
 	#audioSetup: Promise<void> = Promise.resolve();
 	/** The stream's audio format once the worker announced it. */
@@ -37,26 +61,67 @@ export class MonitorPlayer {
 
 	constructor(events: PlayerEvents) {
 		this.#events = events;
-		this.canvas = document.createElement("canvas");
-		this.canvas.className = "monitor-canvas";
-		this.canvas.width = 320;
-		this.canvas.height = 180;
-		this.#worker = new Worker(new URL("./decode.worker.ts", import.meta.url), { type: "module", name: "monitor-decoder" });
-		this.#worker.onmessage = (ev: MessageEvent<FromDecoder>) => this.#onWorker(ev.data);
-		this.#worker.onerror = (ev) => events.onError(`monitor decoder: ${ev.message || "the worker failed to load"}`);
-		const offscreen = this.canvas.transferControlToOffscreen();
-		this.#post({ type: "canvas", canvas: offscreen }, [offscreen]);
+		this.#canvas = document.createElement("canvas");
+		this.#canvas.className = "monitor-canvas";
+		this.#canvas.width = 320;
+		this.#canvas.height = 180;
 		// A 720p picture in a 360 px tile painted at 720p costs the GPU process four times the
 		// pixels for nothing (bench/monitor-tiles): the worker paints at the size shown.
 		this.#resize = new ResizeObserver(([entry]) => {
 			if (!entry) return;
 			const ratio = window.devicePixelRatio || 1;
-			this.#post({ type: "size", width: Math.round(entry.contentRect.width * ratio), height: Math.round(entry.contentRect.height * ratio) });
+			this.#shown = { width: Math.round(entry.contentRect.width * ratio), height: Math.round(entry.contentRect.height * ratio) };
+			this.#post({ type: "size", ...this.#shown });
 		});
-		this.#resize.observe(this.canvas);
+		this.#resize.observe(this.#canvas);
+		this.#startWorker();
+		this.#watchdog = setInterval(() => this.#checkWorker(), WORKER_SILENT_MS / 4);
 	}
 
 	readonly #resize: ResizeObserver;
+
+	#startWorker(): void {
+		this.#worker = new Worker(new URL("./decode.worker.ts", import.meta.url), { type: "module", name: "monitor-decoder" });
+		this.#worker.onmessage = (ev: MessageEvent<FromDecoder>) => this.#onWorker(ev.data);
+		this.#worker.onerror = (ev) => this.#events.onError(`monitor decoder: ${ev.message || "the worker failed to load"}`);
+		this.#heardAt = performance.now();
+		this.#reported = false;
+		const offscreen = this.#canvas.transferControlToOffscreen();
+		this.#post({ type: "canvas", canvas: offscreen }, [offscreen]);
+		if (this.#shown) this.#post({ type: "size", ...this.#shown });
+		if (!this.#visible) this.#post({ type: "visible", visible: false });
+	}
+
+	/**
+	 * Replaces a decode worker that stopped reporting while its channel is attached. Seen in the
+	 * full test suite (issue 10): a worker's counters froze while the engine kept sending; nothing
+	 * inside a thread that no longer runs can recover it, so the page does. The canvas was
+	 * transferred to the old worker for good, so a fresh one takes its place in the DOM.
+	 */
+	#checkWorker(): void {
+		const now = performance.now();
+		// A hidden page may get its timers and messages throttled: silence then means nothing.
+		if (document.visibilityState !== "visible" || this.#channel === undefined || !this.#reported) {
+			this.#heardAt = now;
+			return;
+		}
+		if (now - this.#heardAt < WORKER_SILENT_MS) return;
+		this.restarts++;
+		this.#events.onError(`monitor decoder: no report for ${Math.round((now - this.#heardAt) / 1000)} s, restarted`);
+		this.#worker.terminate();
+		const old = this.#canvas;
+		const fresh = document.createElement("canvas");
+		for (const attr of Array.from(old.attributes)) fresh.setAttribute(attr.name, attr.value);
+		this.#resize.unobserve(old);
+		old.replaceWith(fresh);
+		this.#canvas = fresh;
+		this.#resize.observe(fresh);
+		this.#startWorker();
+		// The new worker announces the audio format again and gets a port to a rebuilt graph then.
+		this.#format = undefined;
+		this.decoder = null;
+		void this.attach(this.#channel);
+	}
 
 	#post(msg: ToDecoder, transfer: Transferable[] = []): void {
 		this.#worker.postMessage(msg, transfer);
@@ -64,6 +129,7 @@ export class MonitorPlayer {
 
 	/** Opens the media channel `channel` (from `monitor.open`) in the worker. */
 	async attach(channel: string): Promise<void> {
+		this.#channel = channel;
 		const target = await mediaTarget(channel);
 		if (this.#disposed) {
 			if (target.kind === "port") target.port.close();
@@ -80,6 +146,8 @@ export class MonitorPlayer {
 				this.levelsAt = performance.now();
 				break;
 			case "stats":
+				this.#heardAt = performance.now();
+				this.#reported = true;
 				this.decoder = msg.stats;
 				break;
 			case "audio-format":
@@ -177,6 +245,7 @@ export class MonitorPlayer {
 
 	/** Stops painting (decoding goes on, so the picture is current when it shows again). */
 	setVisible(visible: boolean): void {
+		this.#visible = visible;
 		this.#post({ type: "visible", visible });
 	}
 
@@ -184,12 +253,13 @@ export class MonitorPlayer {
 	dispose(): void {
 		if (this.#disposed) return;
 		this.#disposed = true;
+		clearInterval(this.#watchdog);
 		this.#resize.disconnect();
 		this.#post({ type: "stop" });
 		// Give the worker a moment to close its decoders and channel cleanly.
 		setTimeout(() => this.#worker.terminate(), 200);
 		void this.#audio?.ctx.close().catch(() => {});
 		this.#audio = undefined;
-		this.canvas.remove();
+		this.#canvas.remove();
 	}
 }

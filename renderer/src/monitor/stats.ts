@@ -21,6 +21,8 @@ export interface MonitorSnapshot {
 	at: number;
 	tracks: MonitorTrackStats[];
 	decoder: DecoderStats | null;
+	/** Times the player replaced a silent decode worker (its counters start over each time). */
+	restarts: number;
 }
 
 /** Ring buffers of one monitor's numbers, with change listeners. */
@@ -33,7 +35,7 @@ export class StatsHistory {
 	/** Bumped on every sample; a snapshot key for `useSyncExternalStore`. */
 	version = 0;
 	/** The newest sample's inputs, for the numbers table. */
-	latest: MonitorSnapshot = { at: 0, tracks: [], decoder: null };
+	latest: MonitorSnapshot = { at: 0, tracks: [], decoder: null, restarts: 0 };
 
 	/** Records one sample (ms since the epoch) and notifies the listeners. */
 	push(snapshot: MonitorSnapshot): void {

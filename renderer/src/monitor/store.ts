@@ -172,7 +172,7 @@ export const useMonitors = create<MonitorsState>()((set, get) => {
 		const runtime = runtimes.get(info.id);
 		if (!runtime) return; // another window's monitor
 		if (info.closed) return remove(info.id);
-		runtime.history.push({ at: Date.now(), tracks: info.tracks, decoder: runtime.player.decoder });
+		runtime.history.push({ at: Date.now(), tracks: info.tracks, decoder: runtime.player.decoder, restarts: runtime.player.restarts });
 		const view = viewOf(info);
 		if (!sameView(get().byId[info.id], view)) set({ byId: { ...get().byId, [info.id]: view } });
 	};
