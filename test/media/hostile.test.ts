@@ -135,7 +135,9 @@ describe("garbage from the network", () => {
 		const audio = publisher.addAudio("audio0", { codec: "opus", sampleRate: 48000, numberOfChannels: 1 });
 		publisher.publishCatalog();
 		const recording = recordBroadcast({ consumer: producer.consume(), folder: `${dir}/rec-garbage`, broadcast: "frames" });
-		await new Promise((r) => setTimeout(r, 50));
+		// Frames are written only once the recorder subscribed: on a loaded machine a fixed pause was
+		// not enough and the publisher closed before the catalog was asked for.
+		await untilSubscribed(audio);
 		// Real Opus packets (silence, 20 ms, TOC 0xf8), with junk frames in between.
 		const silence = new Uint8Array([0xf8, 0xff, 0xfe]);
 		for (let i = 0; i < 100; i++) {
@@ -152,6 +154,14 @@ describe("garbage from the network", () => {
 	});
 });
 
+/** Resolves once a subscriber asked for the writer's track (at most 10 s). */
+async function untilSubscribed(writer: { readonly subscribed: boolean }): Promise<void> {
+	for (const end = Date.now() + 10_000; !writer.subscribed; ) {
+		if (Date.now() > end) throw new Error("nobody subscribed to the track within 10 s");
+		await new Promise((r) => setTimeout(r, 10));
+	}
+}
+
 describe("repeated presentation times", () => {
 	it("a video frame repeating a timestamp already in the file is dropped, and the file decodes", async () => {
 		const media = await openMediaFile(h264);
@@ -162,7 +172,7 @@ describe("repeated presentation times", () => {
 		const writer = publisher.addVideo("video0", video.config);
 		publisher.publishCatalog();
 		const recording = recordBroadcast({ consumer: producer.consume(), folder: `${dir}/rec-repeat`, broadcast: "repeat" });
-		await new Promise((r) => setTimeout(r, 50));
+		await untilSubscribed(writer);
 		let written = 0;
 		let previousUs = 0;
 		for await (const p of video.packets()) {
