@@ -14,11 +14,13 @@
  * Run: npx esbuild bench/relay-fanout.ts --bundle --platform=node --format=esm \
  *        --packages=external --outfile=out/bench/relay-fanout.mjs && node out/bench/relay-fanout.mjs
  * Env: BENCH_SECONDS (default 5), BENCH_N (default "1,8,32"), BENCH_VARIANTS (default all,
- * e.g. "relay-tuned,relay-wt-h2"), BENCH_PROF (a directory: CPU profiles
+ * e.g. "relay-tuned,relay-wt-h2"; relay-nobatch is relay-tuned without the write batching of
+ * transport/moq-net-writer.ts in the relay, the before of that change), BENCH_PROF (a directory: CPU profiles
  * of the server processes).
  */
 import "../electron/engine/polyfill";
 import { type ChildProcess, fork } from "node:child_process";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import * as Moq from "@moq/net";
 import { WebSocket, WebSocketServer } from "ws";
 import { startRelay } from "../electron/engine/relay";
@@ -29,11 +31,11 @@ const FPS = 30;
 const GOP = 30;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const COUNTS = (process.env.BENCH_N ?? "1,8,32").split(",").map(Number);
-const VARIANTS = (process.env.BENCH_VARIANTS ?? "relay-default,relay-tuned,relay-wt-h2").split(",") as Exclude<Variant, "floor">[];
+const VARIANTS = (process.env.BENCH_VARIANTS ?? "relay-default,relay-nobatch,relay-tuned,relay-wt-h2").split(",") as Exclude<Variant, "floor">[];
 
-type Variant = "floor" | "relay-default" | "relay-tuned" | "relay-wt-h2";
+type Variant = "floor" | "relay-default" | "relay-tuned" | "relay-wt-h2" | "relay-nobatch";
 type ToChild = { cmd: "cpu-start" } | { cmd: "cpu-end" } | { cmd: "exit" };
-type FromChild = { url: string; wt?: { url: string; sha256: string } } | { cpuMs: number; wallMs: number };
+type FromChild = { url: string; wt?: { url: string; sha256: string } } | { cpuMs: number; wallMs: number; loopP99: number; loopMax: number };
 
 // ---------------------------------------------------------------- child side
 
@@ -57,13 +59,18 @@ async function runChild(variant: Variant): Promise<void> {
 	send({ url, wt });
 	let cpu = process.cpuUsage();
 	let wall = performance.now();
+	// How long the server's event loop was blocked: a delay here is latency for every subscriber.
+	const loop = monitorEventLoopDelay({ resolution: 1 });
 	process.on("message", (m: ToChild) => {
 		if (m.cmd === "cpu-start") {
 			cpu = process.cpuUsage();
 			wall = performance.now();
+			loop.reset();
+			loop.enable();
 		} else if (m.cmd === "cpu-end") {
+			loop.disable();
 			const d = process.cpuUsage(cpu);
-			send({ cpuMs: (d.user + d.system) / 1000, wallMs: performance.now() - wall });
+			send({ cpuMs: (d.user + d.system) / 1000, wallMs: performance.now() - wall, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 });
 		} else process.exit(0);
 	});
 }
@@ -93,13 +100,15 @@ interface Child {
 	url: string;
 	wt: { url: string; sha256: string } | undefined;
 	request(cmd: ToChild): void;
-	cpu(): Promise<{ cpuMs: number; wallMs: number }>;
+	cpu(): Promise<{ cpuMs: number; wallMs: number; loopP99: number; loopMax: number }>;
 }
 
 async function spawnChild(variant: Variant): Promise<Child> {
 	// BENCH_PROF=<dir> writes a CPU profile of each server process there.
 	const prof = process.env.BENCH_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF}`] : [];
-	const proc = fork(process.argv[1] ?? "", ["--child", variant], { stdio: ["ignore", "ignore", "inherit", "ipc"], execArgv: [...process.execArgv, ...prof] });
+	// relay-nobatch: the tuned relay without write batching (transport/moq-net-writer.ts).
+	const env = variant === "relay-nobatch" ? { ...process.env, MOQ_STUDIO_NO_BATCHED_WRITES: "1" } : process.env;
+	const proc = fork(process.argv[1] ?? "", ["--child", variant], { stdio: ["ignore", "ignore", "inherit", "ipc"], execArgv: [...process.execArgv, ...prof], env });
 	const { url, wt } = await new Promise<{ url: string; wt?: { url: string; sha256: string } }>((resolve) => proc.once("message", (m: FromChild) => "url" in m && resolve(m)));
 	return {
 		proc,
@@ -224,6 +233,11 @@ interface Result {
 	p50: number;
 	p99: number;
 	cpuPct: number;
+	/** The server's event-loop delay p99 and max (ms) while measuring. */
+	loopP99: number;
+	loopMax: number;
+	/** The subscribers' (bench process's) event-loop delay p99 (ms). */
+	clientLoopP99: number;
 }
 
 async function measure(variant: Variant, n: number): Promise<Result> {
@@ -242,6 +256,9 @@ async function measure(variant: Variant, n: number): Promise<Result> {
 	while (index < start) tick();
 	const frames = Math.round((SECONDS * FPS) / GOP) * GOP;
 	child.request({ cmd: "cpu-start" });
+	// The subscribers' (this process's) event loop: their delays count in the latency too.
+	const clientLoop = monitorEventLoopDelay({ resolution: 1 });
+	clientLoop.enable();
 	// Pace against the clock rather than trusting setInterval drift.
 	const t0 = performance.now();
 	await new Promise<void>((resolve) => {
@@ -255,6 +272,7 @@ async function measure(variant: Variant, n: number): Promise<Result> {
 		}, 5);
 	});
 	await new Promise((r) => setTimeout(r, 1000)); // drain
+	clientLoop.disable();
 	const cpu = await child.cpu();
 	const latencies: number[] = [];
 	let delivered = 0;
@@ -279,6 +297,9 @@ async function measure(variant: Variant, n: number): Promise<Result> {
 		p50: percentile(latencies, 50),
 		p99: percentile(latencies, 99),
 		cpuPct: (cpu.cpuMs / cpu.wallMs) * 100,
+		loopP99: cpu.loopP99,
+		loopMax: cpu.loopMax,
+		clientLoopP99: clientLoop.percentile(99) / 1e6,
 	};
 }
 
@@ -288,7 +309,7 @@ async function main(): Promise<number> {
 	for (const level of ["debug", "info", "warn", "log"] as const) console[level] = () => {};
 	const print = (line: string) => process.stdout.write(`${line}\n`);
 	print(`relay fan-out: ${FRAME_BYTES} B frames, ${FPS} fps (${((FRAME_BYTES * 8 * FPS) / 1e6).toFixed(1)} Mb/s), GOP ${GOP}, ${SECONDS} s per run`);
-	print("variant        N   delivered        p50 ms  p99 ms  p50/floor p99/floor  server CPU");
+	print("variant        N   delivered        p50 ms  p99 ms  p50/floor p99/floor  server CPU  loop p99/max ms  client loop p99");
 	const incomplete: Result[] = [];
 	for (const n of COUNTS) {
 		const floor = await measure("floor", n);
@@ -300,7 +321,7 @@ async function main(): Promise<number> {
 			print(
 				`${r.variant.padEnd(14)} ${String(r.n).padStart(2)}  ${`${r.delivered}/${r.expected}`.padStart(11)} ${pct.padStart(5)}%` +
 					`  ${r.p50.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}` +
-					`  ${(r.p50 / floor.p50).toFixed(2).padStart(8)}x ${(r.p99 / floor.p99).toFixed(2).padStart(8)}x  ${r.cpuPct.toFixed(1).padStart(6)}%`,
+					`  ${(r.p50 / floor.p50).toFixed(2).padStart(8)}x ${(r.p99 / floor.p99).toFixed(2).padStart(8)}x  ${r.cpuPct.toFixed(1).padStart(6)}%  ${r.loopP99.toFixed(1).padStart(6)}/${r.loopMax.toFixed(1).padEnd(6)}  ${r.clientLoopP99.toFixed(1).padStart(6)}`,
 			);
 		}
 	}

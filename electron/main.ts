@@ -32,6 +32,7 @@ import { captureLibraryConsole } from "./engine/transport/library-console";
 import { registerIpcHost, trustPage } from "./ipc/host";
 import { SafeStorageSecretStore } from "./ipc/safe-storage";
 import { keepInTrayOnClose } from "./shell/close-to-tray";
+import { registerMediaFileDialog } from "./shell/file-dialog";
 import { findReadme, openWithSystem } from "./shell/help";
 import { appMenuTemplate } from "./shell/menu";
 import { Notifier } from "./shell/notifications";
@@ -162,6 +163,15 @@ if (primary) void app.whenReady().then(() => {
 	});
 	captureLibraryConsole(studio.logger.scope("moq"));
 	const unregister = registerIpcHost(ipcMain, studio, isOwnPage);
+	// Go Live from a file: the native open dialog, modal to the asking window.
+	const unregisterDialog = registerMediaFileDialog(
+		ipcMain,
+		(event, options) => {
+			const win = BrowserWindow.fromWebContents(event.sender as WebContents);
+			return win ? dialog.showOpenDialog(win, options) : dialog.showOpenDialog(options);
+		},
+		isOwnPage,
+	);
 	// A session that hung through sleep is the classic MoQ bug (moq-dev/moq #2609): probe on resume.
 	powerMonitor.on("resume", () => studio.sessions.wake());
 	powerMonitor.on("unlock-screen", () => studio.sessions.wake());
@@ -218,6 +228,7 @@ if (primary) void app.whenReady().then(() => {
 			// Stopping everything is not news: no notifications while the engine closes.
 			notifier.mute();
 			unregister();
+			unregisterDialog();
 			await studio.close();
 			notifier.close();
 			busy.close();

@@ -40,6 +40,7 @@ const bridge: StudioBridge = {
 		ipcRenderer.on(ShellChannel.message, relay);
 		return () => void ipcRenderer.removeListener(ShellChannel.message, relay);
 	},
+	chooseMediaFile: () => ipcRenderer.invoke(IpcChannel.chooseMediaFile) as Promise<Envelope<string | null>>,
 };
 
 contextBridge.exposeInMainWorld("studio", bridge);

@@ -41,6 +41,11 @@ export interface StudioBridge {
 	 * notification clicks, a second launch). Desktop host only; the renderer checks the shape.
 	 */
 	onShellMessage?(listener: (message: ShellMessage) => void): Unsubscribe;
+	/**
+	 * Shows the system's open dialog for a media file (desktop host only): an envelope of the
+	 * chosen absolute path, or null when the person cancelled.
+	 */
+	chooseMediaFile?(): Promise<Envelope<string | null>>;
 }
 
 /** A response as it crosses a boundary: a result or a typed error, never a thrown exception. */

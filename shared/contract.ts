@@ -10,9 +10,14 @@ import { z } from "zod";
 import { AppInfo, LogEntry, LogLevel, Origin, OriginId, OriginName } from "./models";
 import { AnnouncedBroadcast, BroadcastsChanged } from "./broadcasts";
 import { CaptureSource, GoLiveStartArgs, LiveBroadcastInfo } from "./media";
+import { MediaProbe, MediaProbeArgs } from "./media-file";
 import { SHELL_VIEWS } from "./shell-channel";
 import { MonitorInfo, MonitorOpenArgs, MonitorSelectArgs } from "./monitor";
 import {
+	DiskSpace,
+	LibraryFinalizeArgs,
+	RecordingSettings,
+	RecordingSettingsPatch,
 	FilePublishArgs,
 	FilePublishInfo,
 	LibraryFile,
@@ -22,7 +27,10 @@ import {
 	RecordingInfo,
 	RecordingStartArgs,
 } from "./recordings";
+import { PlaybackControlArgs, PlaybackInfo, PlaybackOpenArgs, ReplayArgs } from "./playback";
+import { AutoRecordRule, AutoRecordRuleArgs } from "./auto-record";
 import { Preferences, SessionConfigView, SessionConnectArgs, SessionState, SessionStats } from "./sessions";
+import { SceneCollection, ScenesSetArgs } from "./scenes";
 
 /** A method's declaration: the schema of its arguments and of its result. */
 export interface MethodSpec<A extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
@@ -52,6 +60,10 @@ export const methods = {
 	"sessions.restart": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
 	"preferences.get": method(NoArgs, Preferences),
 	"preferences.set": method(z.object({ preferences: Preferences }).strict(), Preferences),
+	/** The Go Live scenes (issue 16), persisted by the engine. */
+	"scenes.get": method(NoArgs, SceneCollection),
+	/** Replaces the scenes; INVALID_ARGUMENT when they are too large to save. */
+	"scenes.set": method(ScenesSetArgs, SceneCollection),
 	"golive.start": method(GoLiveStartArgs, LiveBroadcastInfo),
 	"golive.stop": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
 	"golive.list": method(NoArgs, z.array(LiveBroadcastInfo)),
@@ -70,9 +82,33 @@ export const methods = {
 	"recordings.delete": method(z.object({ name: LibraryFileName }).strict(), z.object({ name: z.string() })),
 	/** Shows a file of the folder in the system's file manager (desktop host; UNSUPPORTED in the web host, which shows the path). */
 	"recordings.reveal": method(z.object({ name: LibraryFileName }).strict(), z.null()),
+	/** Auto-record rules with what each recorded, oldest rule first. */
+	"recordings.rules": method(NoArgs, z.array(AutoRecordRule)),
+	/** Records every broadcast of an origin under a path prefix ("" = all); NOT_FOUND origin, ALREADY_EXISTS, INVALID_ARGUMENT, LIMIT. */
+	"recordings.rules.create": method(AutoRecordRuleArgs, AutoRecordRule),
+	/** Deletes a rule; resolves once its running recordings stopped with complete files. */
+	"recordings.rules.delete": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
+	/** Writes an interrupted file again as a regular MP4 beside it (same packets); INVALID_ARGUMENT for a complete file, IO when space is short. */
+	"recordings.finalize": method(LibraryFinalizeArgs, LibraryFile),
+	/** Free space of the recordings folder, measured now. */
+	"recordings.disk": method(NoArgs, DiskSpace),
+	/** The recording settings: the folder new recordings go to and the free space they need. */
+	"recordings.settings": method(NoArgs, RecordingSettings),
+	/** Changes the recording settings (persisted); INVALID_ARGUMENT for a relative folder, IO for one that cannot be used. */
+	"recordings.configure": method(RecordingSettingsPatch, RecordingSettings),
+	/** Publishes a file of the recordings folder into an origin as a broadcast at its own timing (a file publication: `publishing.stop` ends it). */
+	"recordings.replay": method(ReplayArgs, FilePublishInfo),
+	/** Plays a file of the recordings folder in the studio's player: the engine sends it on the returned `channel`, paced. */
+	"playback.open": method(PlaybackOpenArgs, PlaybackInfo),
+	/** Plays, pauses or seeks a playback (a seek restarts at the video keyframe at or before the target). */
+	"playback.control": method(PlaybackControlArgs, PlaybackInfo),
+	"playback.close": method(z.object({ id: z.string().max(64) }).strict(), z.object({ id: z.string() })),
+	"playback.list": method(NoArgs, z.array(PlaybackInfo)),
 	"publishing.start": method(FilePublishArgs, FilePublishInfo),
 	"publishing.stop": method(z.object({ id: z.string().max(64) }).strict(), FilePublishInfo),
 	"publishing.list": method(NoArgs, z.array(FilePublishInfo)),
+	/** Opens a media file and says what it holds, publishing nothing: IO (unreadable), MEDIA (not media, nothing publishable). */
+	"publishing.probe": method(MediaProbeArgs, MediaProbe),
 	/** Watch a broadcast: the engine subscribes and forwards frames on the returned `channel`. */
 	"monitor.open": method(MonitorOpenArgs, MonitorInfo),
 	/** Stops watching; the last monitor of a broadcast releases its subscriptions upstream. */
@@ -108,8 +144,14 @@ export const events = {
 	"recordings.progress": RecordingInfo,
 	/** The recordings folder changed (a recording started or finished, a file was renamed or deleted): list it again. */
 	"recordings.library.changed": z.object({ name: z.string().nullable() }),
+	/** Every auto-record rule after a change (a rule added or deleted, one of its recordings started or finished), batched. */
+	"recordings.rules.changed": z.object({ rules: z.array(AutoRecordRule) }),
+	/** Free space of the recordings folder changed visibly (by 1 MB or 1%, or it became low or fine again); about once a second at most. */
+	"recordings.disk": DiskSpace,
 	/** A file publication's state and counters, at most twice a second. */
 	"publishing.progress": FilePublishInfo,
+	/** A playback's state and position: on every change and about four times a second while playing. */
+	"playback.state": PlaybackInfo,
 	/** A monitor's state, catalog and stats: on every change and about twice a second while open. */
 	"monitor.state": MonitorInfo,
 	/**

@@ -4,4 +4,6 @@ export const IpcChannel = {
 	subscribe: "studio:subscribe",
 	event: "studio:event",
 	media: "studio:media",
+	/** Desktop host: show the native open dialog for a media file (answers an Envelope of a path or null). */
+	chooseMediaFile: "studio:choose-media-file",
 } as const;

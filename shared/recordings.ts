@@ -17,6 +17,13 @@ export const RecordingStartArgs = z
 		format: z.enum(["mp4", "mkv"]).optional(),
 		/** Stop after this many seconds of media. */
 		durationS: z.number().positive().max(7 * 24 * 3600).optional(),
+		/**
+		 * Rotate to a new file every this many minutes of media, each segment starting at a
+		 * keyframe and named after its start time (for recordings that run for days).
+		 */
+		segmentMinutes: z.number().positive().max(7 * 24 * 60).optional(),
+		/** Rotate to a new file once the current one holds this many MB (1 MB = 1,000,000 bytes). */
+		segmentMB: z.number().positive().max(10_000_000).optional(),
 	})
 	.strict();
 
@@ -63,14 +70,23 @@ export const RecordingInfo = z.object({
 	/** The file, once created (after the broadcast's first catalog). */
 	file: z.string().nullable(),
 	state: z.enum(["waiting", "recording", "finished", "failed"]),
-	/** Why it finished: the publisher ended it, the duration was reached, or it was stopped. */
-	end: z.enum(["ended", "duration", "stopped", "failed"]).nullable(),
+	/**
+	 * Why it finished: the publisher ended it, the duration was reached, it was stopped, or
+	 * (`disk-low`) free space in the recordings folder fell below the setting's minimum: the file
+	 * was completed cleanly and `error` (IO) says how much space was left.
+	 */
+	end: z.enum(["ended", "duration", "stopped", "failed", "disk-low"]).nullable(),
 	startedAt: z.number(),
 	endedAt: z.number().nullable(),
 	durationS: z.number(),
 	bytes: z.number(),
 	/** Connections recorded from (1 + reconnects). */
 	epochs: z.number(),
+	/** With segments: every file written so far, oldest first (`file` is the last); `bytes` counts them all. */
+	segments: z.array(z.string()).optional(),
+	/** The segment limits asked for at the start, when any. */
+	segmentMinutes: z.number().optional(),
+	segmentMB: z.number().optional(),
 	tracks: z.array(RecordingTrack),
 	error: ErrorInfo.nullable(),
 });
@@ -180,3 +196,56 @@ export type LibraryListing = z.infer<typeof LibraryListing>;
 
 /** Arguments of `recordings.rename`: the new name keeps the file's extension (added when left out). */
 export const LibraryRenameArgs = z.object({ name: LibraryFileName, newName: LibraryFileName }).strict();
+
+/** The minimum free space (MB) a recording needs by default: below it none starts and running ones stop. */
+export const DEFAULT_MIN_FREE_MB = 500;
+
+/**
+ * Free space where recordings are written, as the engine last measured it (statfs of the
+ * recordings folder, or of its nearest existing parent before the folder is created).
+ */
+export const DiskSpace = z.object({
+	/** The recordings folder measured. */
+	folder: z.string(),
+	/** Bytes an unprivileged writer may still use; null when the filesystem could not be measured. */
+	freeBytes: z.number().nullable(),
+	totalBytes: z.number().nullable(),
+	/** The setting: below this no recording starts and running ones stop cleanly. */
+	minFreeBytes: z.number(),
+	/** True when `freeBytes` is below `minFreeBytes`. */
+	low: z.boolean(),
+	/** When it was measured, ms since the epoch. */
+	checkedAt: z.number(),
+	/** Why it could not be measured, in words; null when it was. */
+	problem: z.string().nullable(),
+});
+/** @see DiskSpace */
+export type DiskSpace = z.infer<typeof DiskSpace>;
+
+/** The engine's recording settings, as `recordings.settings` reports them. */
+export const RecordingSettings = z.object({
+	/** Where new recordings go (the chosen folder, else the default). */
+	folder: z.string(),
+	/** The engine's own folder, used when none is chosen. */
+	defaultFolder: z.string(),
+	/** True when `folder` was chosen in the settings. */
+	custom: z.boolean(),
+	/** Minimum free space in MB: below it no recording starts and running ones stop (0 turns the check off). */
+	minFreeMB: z.number(),
+});
+/** @see RecordingSettings */
+export type RecordingSettings = z.infer<typeof RecordingSettings>;
+
+/** Arguments of `recordings.configure`: the settings to change (absent ones stay). */
+export const RecordingSettingsPatch = z
+	.object({
+		/** An absolute folder on the engine's machine (created if missing); null goes back to the default. */
+		folder: z.string().min(1).max(1000).nullable().optional(),
+		minFreeMB: z.number().int().min(0).max(100_000_000).optional(),
+	})
+	.strict();
+/** @see RecordingSettingsPatch */
+export type RecordingSettingsPatch = z.infer<typeof RecordingSettingsPatch>;
+
+/** Arguments of `recordings.finalize`: an interrupted file of the library to write again as a regular MP4. */
+export const LibraryFinalizeArgs = z.object({ name: LibraryFileName }).strict();

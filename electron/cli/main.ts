@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { StudioError } from "../../shared/errors";
 import { APP_VERSION } from "../engine/version";
 import type { Command, CommandContext } from "./command";
+import type { CommandEntry } from "./commands";
 
 /** Everything `main` needs from the process, injectable for tests. */
 export interface CliIo {
@@ -26,7 +27,7 @@ function commandHelp(cmd: Command): string {
 	return lines.join("\n");
 }
 
-function globalHelp(commands: readonly Command[]): string {
+function globalHelp(commands: readonly CommandEntry[]): string {
 	const width = Math.max(...commands.map((c) => c.name.length));
 	return [
 		"Usage: moq-studio <command> [options]",
@@ -40,8 +41,11 @@ function globalHelp(commands: readonly Command[]): string {
 	].join("\n");
 }
 
-/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
-export async function runCli(commands: readonly Command[], argv: string[], io: CliIo): Promise<number> {
+/**
+ * Runs the CLI with `argv` (without node and script); resolves with the exit code. Loads the
+ * module of the named command only: the command list and `--version` load none.
+ */
+export async function runCli(commands: readonly CommandEntry[], argv: string[], io: CliIo): Promise<number> {
 	const [name, ...rest] = argv;
 	if (name === undefined || name === "--help" || name === "-h" || name === "help") {
 		io.stdout(globalHelp(commands));
@@ -51,11 +55,12 @@ export async function runCli(commands: readonly Command[], argv: string[], io: C
 		io.stdout(APP_VERSION);
 		return 0;
 	}
-	const cmd = commands.find((c) => c.name === name);
-	if (!cmd) {
+	const entry = commands.find((c) => c.name === name);
+	if (!entry) {
 		io.stderr(`moq-studio: unknown command ${JSON.stringify(name)} (try --help)`);
 		return 2;
 	}
+	const cmd = await entry.load();
 	let values: Record<string, unknown>;
 	let positionals: string[];
 	try {

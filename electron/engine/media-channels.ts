@@ -9,11 +9,14 @@ import { serveMediaChannel, type MediaPeer, type ServedMediaChannel } from "./go
 import type { GoLiveManager } from "./golive/manager";
 import type { Log } from "./log/logger";
 import type { MonitorManager } from "./monitor/manager";
+import type { PlaybackManager } from "./replay/manager";
 
 /** The managers that own channels (a `Studio` is one). */
 export interface MediaChannelOwners {
 	readonly golive: GoLiveManager;
 	readonly monitors: MonitorManager;
+	/** Recordings played in the player: their channels speak the monitor wire format. */
+	readonly playback?: PlaybackManager;
 }
 
 /** Everything a host's transport can do; each kind of channel uses its part. */
@@ -26,7 +29,7 @@ export interface MediaChannelPeer extends MediaPeer {
 
 /** True when some Go Live broadcast or monitor owns `channel` (hosts refuse the others). */
 export function ownsMediaChannel(owners: MediaChannelOwners, channel: string): boolean {
-	return owners.golive.owns(channel) || owners.monitors.owns(channel);
+	return owners.golive.owns(channel) || owners.monitors.owns(channel) || (owners.playback?.owns(channel) ?? false);
 }
 
 /**
@@ -34,8 +37,9 @@ export function ownsMediaChannel(owners: MediaChannelOwners, channel: string): b
  * fails the transport (PROTOCOL) on a message that is not an acknowledgement.
  */
 export function serveAnyMediaChannel(owners: MediaChannelOwners, channel: string, peer: MediaChannelPeer, log: Log): ServedMediaChannel {
-	if (!owners.monitors.owns(channel)) return serveMediaChannel(owners.golive, channel, peer, log);
-	const attached = owners.monitors.attach(channel, peer);
+	const playback = owners.playback?.owns(channel) ? owners.playback : undefined;
+	if (!playback && !owners.monitors.owns(channel)) return serveMediaChannel(owners.golive, channel, peer, log);
+	const attached = playback ? playback.attach(channel, peer) : owners.monitors.attach(channel, peer);
 	let failed = false;
 	return {
 		receive: (data) => {

@@ -15,15 +15,22 @@ import { StudioError } from "../../shared/errors";
 import type { DesktopCapture } from "./golive/desktop-capture";
 import { GoLiveManager } from "./golive/manager";
 import { MonitorManager } from "./monitor/manager";
+import { PlaybackManager } from "./replay/manager";
+import { resolveRecording } from "./replay/resolve";
 import { listAnnouncements, watchAnnouncements } from "./origins/announcements";
 import { OriginRegistry } from "./origins/registry";
 import { FilePublishManager } from "./publishing/manager";
+import { probeMediaFile } from "./publishing/probe";
+import { DiskSpaceWatcher, lowSpaceMessage } from "./recordings/disk-space";
 import { RecordingLibrary } from "./recordings/library";
+import { RecordingSettingsStore } from "./recordings/settings";
 import { RecordingManager } from "./recordings/manager";
+import { AutoRecordRules } from "./recordings/auto-record";
 import { startRelayWithFallback, type RelayHandle } from "./relay";
 import { SessionManager, splitUrlToken } from "./sessions/manager";
 import { FileSecretStore, type SecretStore } from "./settings/secrets";
 import { SettingsStore, type SavedSession } from "./settings/store";
+import { SceneStore } from "./scenes/store";
 import { APP_NAME, APP_VERSION } from "./version";
 
 /** Where the embedded relay listens; the studio's default connection. */
@@ -77,10 +84,20 @@ export class Studio {
 	readonly recordings: RecordingManager;
 	/** The files of the recordings folder. */
 	readonly library: RecordingLibrary;
+	/** Auto-record rules: every broadcast of an origin under a path prefix is recorded (saved with the settings). */
+	readonly autoRecord: AutoRecordRules;
+	/** Where recordings go and the free space they need (kept in the preferences). */
+	readonly recordingSettings: RecordingSettingsStore;
+	/** Free space of the recordings folder: refuses starts below the minimum and stops running recordings. */
+	readonly diskSpace: DiskSpaceWatcher;
 	/** Media files published as broadcasts. */
 	readonly publishing: FilePublishManager;
 	/** Monitors: broadcasts watched by the renderer over media channels. */
 	readonly monitors: MonitorManager;
+	/** Recordings played in the studio's player over media channels. */
+	readonly playback: PlaybackManager;
+	/** The Go Live scenes (issue 16), in their own file of the data dir. */
+	readonly scenes: SceneStore;
 	/** The contract's handlers, served by every host through `dispatch`. */
 	readonly handlers: Handlers;
 
@@ -98,7 +115,26 @@ export class Studio {
 		this.logger = options.logger ?? new Logger();
 		this.sessions = new SessionManager(this.origins, this.logger, this.events);
 		this.golive = new GoLiveManager({ origins: this.origins, sessions: this.sessions, events: this.events, log: this.logger.scope("golive") });
+		this.recordingSettings = new RecordingSettingsStore(
+			{
+				get: () => this.#preferences,
+				set: async (patch) => {
+					this.#preferences = { ...this.#preferences, ...patch };
+					await this.#persist();
+				},
+			},
+			() => this.#defaultRecordingsDir(),
+		);
+		this.diskSpace = new DiskSpaceWatcher({
+			folder: () => this.recordingsDir,
+			minFreeBytes: () => this.recordingSettings.minFreeBytes(),
+			onChange: (now) => {
+				this.events.emit("recordings.disk", now);
+				if (now.low) void this.recordings.stopForLowDisk(lowSpaceMessage(now, "recordings were stopped and their files completed"));
+			},
+		});
 		this.recordings = new RecordingManager({
+			diskSpace: this.diskSpace,
 			origins: this.origins,
 			events: this.events,
 			log: this.logger.scope("record"),
@@ -117,10 +153,19 @@ export class Studio {
 			revealFile: options.revealFile,
 			changed: (name) => this.events.emit("recordings.library.changed", { name }),
 			log: this.logger.scope("record"),
+			diskSpace: () => this.diskSpace.current(),
 		});
 		this.publishing = new FilePublishManager({ origins: this.origins, events: this.events, log: this.logger.scope("publish"), sessions: this.sessions });
 		this.monitors = new MonitorManager({ origins: this.origins, events: this.events, log: this.logger.scope("monitor") });
+		this.autoRecord = new AutoRecordRules({ origins: this.origins, recordings: this.recordings, events: this.events, log: this.logger.scope("record") });
+		this.playback = new PlaybackManager({
+			events: this.events,
+			log: this.logger.scope("playback"),
+			folder: () => this.recordingsDir,
+			activeFiles: () => this.recordings.activeFiles(),
+		});
 		this.#settings = options.dataDir ? new SettingsStore(options.dataDir) : undefined;
+		this.scenes = new SceneStore(options.dataDir);
 		this.#secrets = options.secrets ?? new FileSecretStore();
 
 		const logBatch = new Batcher<LogEntry>((entries) => this.events.emit("log.entries", { entries }));
@@ -133,6 +178,14 @@ export class Studio {
 		this.#cleanups.push(this.sessions.onChange(() => persist.push(true)));
 		this.#cleanups.push(this.origins.subscribe(() => persist.push(true)));
 		this.#cleanups.push(() => persist.cancel());
+		const rulesBatch = new Batcher<true>(() => this.events.emit("recordings.rules.changed", { rules: this.autoRecord.list() }));
+		this.#cleanups.push(
+			this.autoRecord.onChange((save) => {
+				if (save) persist.push(true);
+				rulesBatch.push(true);
+			}),
+			() => rulesBatch.cancel(),
+		);
 
 		this.handlers = {
 			"app.info": () => ({
@@ -178,6 +231,8 @@ export class Studio {
 				await this.#persist();
 				return this.#preferences;
 			},
+			"scenes.get": () => this.scenes.get(),
+			"scenes.set": ({ collection }) => this.scenes.set(collection),
 			"golive.start": (spec) => this.golive.start(spec),
 			"golive.stop": async ({ id }) => {
 				await this.golive.stop(id);
@@ -196,13 +251,35 @@ export class Studio {
 			"recordings.rename": ({ name, newName }) => this.library.rename(name, newName),
 			"recordings.delete": ({ name }) => this.library.delete(name),
 			"recordings.reveal": ({ name }) => this.library.reveal(name),
+			"recordings.rules": () => this.autoRecord.list(),
+			"recordings.rules.create": (args) => this.autoRecord.create(args),
+			"recordings.rules.delete": ({ id }) => this.autoRecord.delete(id),
+			"recordings.finalize": ({ name }) => this.library.finalize(name),
+			"recordings.disk": () => this.diskSpace.measure(),
+			"recordings.settings": () => this.recordingSettings.read(),
+			"recordings.configure": async (patch) => {
+				const settings = await this.recordingSettings.configure(patch);
+				this.diskSpace.measure();
+				this.events.emit("recordings.library.changed", { name: null });
+				return settings;
+			},
 			"publishing.start": (args) => this.publishing.start(args),
 			"publishing.stop": ({ id }) => this.publishing.stop(id),
 			"publishing.list": () => this.publishing.list(),
+			"publishing.probe": ({ file }) => probeMediaFile(file),
 			"monitor.open": (args) => this.monitors.open(args),
 			"monitor.close": ({ id }) => this.monitors.close(id),
 			"monitor.select": ({ id, video, audio }) => this.monitors.select(id, video, audio),
 			"monitor.list": () => this.monitors.list(),
+			"recordings.replay": async ({ name, originId, path, loop, waitForViewer }) => {
+				this.origins.get(originId); // NOT_FOUND for the origin before looking at the file
+				const file = await resolveRecording(this.recordingsDir, name, this.recordings.activeFiles());
+				return this.publishing.start({ originId, path, file, loop, waitForSubscribers: waitForViewer });
+			},
+			"playback.open": (args) => this.playback.open(args),
+			"playback.control": (args) => this.playback.control(args),
+			"playback.close": ({ id }) => this.playback.close(id),
+			"playback.list": () => this.playback.list(),
 			"broadcasts.list": ({ prefix, originId }) => listAnnouncements(this.origins, { prefix, originId }),
 			"log.recent": ({ level, limit }) => this.logger.recent(level, limit),
 		};
@@ -214,8 +291,13 @@ export class Studio {
 		return capture;
 	}
 
-	/** The folder recordings are written to. */
+	/** The folder recordings are written to: the one chosen in the settings, else the default. */
 	get recordingsDir(): string {
+		return this.recordingSettings.folder();
+	}
+
+	/** The host's recordings folder, or `<dataDir>/recordings` (a temp folder without dataDir). */
+	#defaultRecordingsDir(): string {
 		return this.#options.recordingsDir ?? join(this.#options.dataDir ?? join(tmpdir(), "moq-studio"), "recordings");
 	}
 
@@ -231,6 +313,8 @@ export class Studio {
 	 */
 	async start(): Promise<void> {
 		await this.#restore();
+		await this.scenes.load().catch((err: unknown) => this.logger.scope("settings").warn(`scenes not loaded: ${(err as Error).message}`));
+		this.diskSpace.start();
 		const embedded = this.#options.embeddedRelay;
 		if (!embedded || this.#relay) return;
 		const log = this.logger.scope("relay");
@@ -246,12 +330,16 @@ export class Studio {
 	/** Stops everything the engine started; safe to call twice. */
 	async close(): Promise<void> {
 		if (this.#closed) return;
+		// Rule recordings finish first, so the rules are saved with what they recorded.
+		await this.autoRecord.close();
 		// Save while sessions still run (so they come back at the next start), then never again:
 		// nothing writes the data folder once close() resolves.
 		await this.#persist();
 		this.#closed = true;
 		for (const c of this.#cleanups.splice(0)) c();
+		this.diskSpace.close();
 		this.monitors.closeAll();
+		await this.playback.closeAll();
 		await this.golive.stopAll();
 		await this.publishing.stopAll();
 		await this.recordings.stopAll();
@@ -274,6 +362,7 @@ export class Studio {
 					this.logger.scope("settings").warn(`skipped saved origin ${o.name}: ${(err as Error).message}`);
 				}
 			}
+			this.autoRecord.restore(saved.autoRecordRules);
 			// Every saved session comes back: one the user closed stays closed (restartable), any
 			// other connects again, including one that had given up (issue 14).
 			for (const s of saved.sessions) {
@@ -315,7 +404,7 @@ export class Studio {
 			});
 		const origins = this.origins.list().map(({ id, name, createdAt }) => ({ id, name, createdAt }));
 		try {
-			await this.#settings.save({ version: 1, origins, sessions, preferences: this.#preferences });
+			await this.#settings.save({ version: 1, origins, sessions, preferences: this.#preferences, autoRecordRules: this.autoRecord.saved() });
 		} catch (err) {
 			this.logger.scope("settings").error((err as Error).message);
 		}

@@ -7,7 +7,8 @@
  * factory, so it is tested in Node.
  */
 import type { EventName } from "../../shared/contract";
-import type { RecordingInfo } from "../../shared/recordings";
+import type { DiskSpace, RecordingInfo } from "../../shared/recordings";
+import { lowSpaceMessage } from "../engine/recordings/disk-space";
 import type { SessionState } from "../../shared/sessions";
 import type { BusyLive, BusySummary } from "../engine/busy";
 import type { ShellView } from "../../shared/shell-channel";
@@ -33,7 +34,7 @@ export interface NotificationContent {
 export type NotificationFactory = (content: NotificationContent, target: { view: ShellView; id: string }) => NotificationLike;
 
 /** The kinds of notification, each with its own setting. */
-export type NoticeKind = "session-failed" | "session-reconnected" | "recording-finished" | "recording-failed" | "live-started" | "live-stopped";
+export type NoticeKind = "session-failed" | "session-reconnected" | "recording-finished" | "recording-failed" | "live-started" | "live-stopped" | "disk-space-low";
 
 /** One notification as the notifier decided it (also what tests look at). */
 export interface Notice extends NotificationContent {
@@ -48,6 +49,7 @@ const SETTING: Record<NoticeKind, (typeof ShellPreference)[keyof typeof ShellPre
 	"session-reconnected": ShellPreference.notifySessionReconnected,
 	"recording-finished": ShellPreference.notifyRecording,
 	"recording-failed": ShellPreference.notifyRecording,
+	"disk-space-low": ShellPreference.notifyRecording,
 	"live-started": ShellPreference.notifyLive,
 	"live-stopped": ShellPreference.notifyLive,
 };
@@ -78,6 +80,8 @@ export class Notifier {
 	/** Recordings already announced as ended (their last progress events repeat the state). */
 	readonly #recordingsEnded = new Set<string>();
 	#muted = false;
+	/** The recordings folder's space was low at the last `recordings.disk` event: one notice per drop. */
+	#diskLow = false;
 
 	constructor(options: NotifierOptions) {
 		this.#options = options;
@@ -120,6 +124,20 @@ export class Notifier {
 		if (event === "sessions.state") this.#onSession((payload as { session: SessionState }).session);
 		else if (event === "sessions.removed") this.#sessions.delete((payload as { id: string }).id);
 		else if (event === "recordings.progress") this.#onRecording(payload as RecordingInfo);
+		else if (event === "recordings.disk") this.#onDisk(payload as DiskSpace);
+	}
+
+	#onDisk(d: DiskSpace): void {
+		const was = this.#diskLow;
+		this.#diskLow = d.low;
+		if (!d.low || was) return;
+		this.notify({
+			kind: "disk-space-low",
+			view: "recordings",
+			id: "",
+			title: "Disk space low",
+			body: lowSpaceMessage(d, "recordings stop cleanly and no new one starts").replace(/^disk space low: /, ""),
+		});
 	}
 
 	#onSession(s: SessionState): void {
@@ -163,6 +181,8 @@ export class Notifier {
 	#onRecording(r: RecordingInfo): void {
 		if ((r.state !== "finished" && r.state !== "failed") || this.#recordingsEnded.has(r.id)) return;
 		this.#recordingsEnded.add(r.id);
+		// The "Disk space low" notice already says that recordings stopped.
+		if (r.end === "disk-low") return;
 		if (r.state === "failed") {
 			this.notify({
 				kind: "recording-failed",

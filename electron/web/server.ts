@@ -24,6 +24,8 @@ import { ShellSettings } from "../shell/settings";
 import { ownsMediaChannel, serveAnyMediaChannel } from "../engine/media-channels";
 import type { Studio } from "../engine/studio";
 import { SECURITY_HEADERS, serveStatic } from "./static";
+import { serveUpload } from "./upload";
+import { DEFAULT_MAX_UPLOAD_BYTES, UPLOAD_PATH } from "../../shared/media-file";
 
 /** How to start a {@link WebHost}. */
 export interface WebHostOptions {
@@ -36,6 +38,8 @@ export interface WebHostOptions {
 	staticDir?: string;
 	/** The bridge token; random when absent. */
 	token?: string;
+	/** The largest media file `POST /upload` accepts, in bytes; {@link DEFAULT_MAX_UPLOAD_BYTES} when absent. */
+	maxUploadBytes?: number;
 }
 
 /** A running web host. */
@@ -81,6 +85,16 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
 		if (!allowedHosts.has(req.headers.host ?? "")) {
 			res.writeHead(421, { ...SECURITY_HEADERS, "Content-Type": "text/plain" });
 			return void res.end("misdirected request");
+		}
+		if (req.method === "POST" && (req.url ?? "/").split("?")[0] === UPLOAD_PATH) {
+			return void serveUpload(req, res, {
+				token,
+				allowedHosts,
+				folder: () => studio.recordingsDir,
+				maxBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+				log,
+				uploaded: (name) => studio.events.emit("recordings.library.changed", { name }),
+			});
 		}
 		if (req.method !== "GET" && req.method !== "HEAD") {
 			res.writeHead(405, { ...SECURITY_HEADERS, Allow: "GET, HEAD" });

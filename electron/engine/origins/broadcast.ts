@@ -21,6 +21,12 @@ export interface OriginBroadcast {
 	readonly ended: boolean;
 	/** Resolves when the broadcast ends. */
 	readonly done: Promise<void>;
+	/**
+	 * For a broadcast a relay announced: true when it was in the relay's initial announcements
+	 * (already running when the session connected), false when announced live since, undefined
+	 * when the protocol did not say.
+	 */
+	readonly initial?: boolean;
 }
 
 /** A broadcast the studio produces (a file, a capture): it lives until its producer closes. */
@@ -67,6 +73,7 @@ export class RemoteBroadcast implements OriginBroadcast {
 		readonly path: string,
 		sessionId: string,
 		readonly consumer: Moq.Broadcast.Consumer,
+		readonly initial?: boolean,
 	) {
 		this.source = { kind: "session", sessionId };
 		this.done = new Promise<void>((resolve) => (this.#end = resolve));

@@ -37,7 +37,7 @@ export class FilePublishManager {
 	 * publishing (a truncated file) arrives as a failed state, and the broadcast leaves the origin
 	 * at once, so a retry at the same path works.
 	 */
-	async start(request: { originId: string; path: string; file: string; loop?: boolean }): Promise<FilePublishInfo> {
+	async start(request: { originId: string; path: string; file: string; loop?: boolean; waitForSubscribers?: boolean }): Promise<FilePublishInfo> {
 		// Fail fast on an unknown origin, before touching the file.
 		this.#deps.origins.get(request.originId);
 		// Open before announcing: a broadcast announced for a file that then fails to open was an
@@ -76,6 +76,8 @@ export class FilePublishManager {
 			media,
 			broadcast: producer,
 			loop: request.loop,
+			// Replay's "start with the first viewer": a recorder waiting for it gets the first frame.
+			waitForSubscribers: request.waitForSubscribers,
 			signal: stop.signal,
 			log: this.#deps.log,
 			onProgress: (p) => {

@@ -17,8 +17,6 @@ import {
 	MkvOutputFormat,
 	Mp4OutputFormat,
 	Output,
-	StreamTarget,
-	type StreamTargetChunk,
 } from "mediabunny";
 import { StudioError, type StudioErrorInfo } from "../../../shared/errors";
 import type { Log } from "../log/logger";
@@ -38,8 +36,9 @@ import {
 import { audioFrameDuration } from "./durations";
 import { GroupOrder, type Release } from "./group-order";
 import { Mp4FragmentTracker, trimWrittenFragments } from "./mp4-index";
-import { numbered, recordingFileName, resolveInFolder } from "./paths";
+import { numbered, recordingFileName, resolveInFolder, timestampStem } from "./paths";
 import { FileRecordingSink, type RecordingSink } from "./sink";
+import { SinkTarget } from "./sink-target";
 
 /** Container of the recording. */
 export type RecordFormat = "mp4" | "mkv";
@@ -83,6 +82,22 @@ export interface RecorderOptions {
 	startedAt?: Date;
 	/** Opens the byte sink for a path; for tests and custom storage. Default: an exclusive file. */
 	openSink?: (path: string) => Promise<RecordingSink>;
+	/**
+	 * Rotates to a new file (a segment) once the current one holds this much: each segment is a
+	 * complete file of its own that starts at a keyframe of the first video track (any packet of
+	 * the first audio track when there is no video), named `<stem>-<YYYYMMDD-HHMMSS><ext>` after
+	 * the wall-clock time it starts. Timestamps continue across segments (a segment starting
+	 * 60 s in starts at 60 s). No packet is lost or duplicated at a boundary.
+	 */
+	segment?: RecordSegmentOptions;
+}
+
+/** When {@link RecorderOptions.segment} rotates: whichever limit comes first. */
+export interface RecordSegmentOptions {
+	/** Media seconds per segment. */
+	seconds?: number;
+	/** Bytes per segment (the file may exceed it by up to one GOP). */
+	bytes?: number;
 }
 
 /** Counters of one recorded track. */
@@ -155,6 +170,11 @@ export interface RecordingProgress {
 	epochs: number;
 	/** Per catalog track name. */
 	tracks: Record<string, RecordedTrack>;
+	/**
+	 * Every file of the recording, oldest first: one, or the segments written so far (see
+	 * {@link RecorderOptions.segment}); `path` is the last. `bytes` counts all of them.
+	 */
+	segments: string[];
 }
 
 /** Why a recording or one consumer's part of it ended. */
@@ -357,6 +377,13 @@ export class Recorder {
 	#path: string | undefined;
 	#sink: RecordingSink | undefined;
 	#output: Output | undefined;
+	/** Files of finished segments, and their bytes. */
+	#segments: string[] = [];
+	#segmentBytes = 0;
+	/** Where the current segment starts on the lead track (µs), once its first packet is muxed. */
+	#segmentStartUs: number | undefined;
+	/** Payload bytes booked on every track when the current segment started (see #rotationDue). */
+	#segmentPayloadStart = 0;
 	#tracks: OutTrack[] = [];
 	#epochs = 0;
 	#fatal: StudioError | undefined;
@@ -383,13 +410,27 @@ export class Recorder {
 			throw new StudioError("INVALID_ARGUMENT", `unknown recording format ${JSON.stringify(opts.format)}`);
 		}
 		if (opts.durationS !== undefined && !(opts.durationS > 0)) throw new StudioError("INVALID_ARGUMENT", "durationS must be positive");
+		for (const [key, v] of Object.entries(opts.segment ?? {})) {
+			if (v !== undefined && !(typeof v === "number" && v > 0)) throw new StudioError("INVALID_ARGUMENT", `segment ${key} must be a positive number`);
+		}
 		const recorder = new Recorder(opts);
 		await resolveInFolder(opts.folder, recorder.#fileName());
 		return recorder;
 	}
 
-	#fileName(): string {
-		return this.#opts.fileName ?? recordingFileName(this.#opts.broadcast, this.#startedAt, this.#format === "mp4" ? ".mp4" : ".mkv");
+	#fileName(at: Date = this.#startedAt): string {
+		const ext = this.#format === "mp4" ? ".mp4" : ".mkv";
+		if (!this.#segmenting()) return this.#opts.fileName ?? recordingFileName(this.#opts.broadcast, at, ext);
+		// Segments carry their own start time; a given name gives its stem.
+		const given = this.#opts.fileName;
+		if (given === undefined) return recordingFileName(this.#opts.broadcast, at, ext);
+		const dot = given.lastIndexOf(".");
+		return `${dot > 0 ? given.slice(0, dot) : given}-${timestampStem(at)}${dot > 0 ? given.slice(dot) : ext}`;
+	}
+
+	#segmenting(): boolean {
+		const s = this.#opts.segment;
+		return s !== undefined && ((s.seconds ?? 0) > 0 || (s.bytes ?? 0) > 0);
 	}
 
 	/** The file's absolute path, once created. */
@@ -424,7 +465,8 @@ export class Recorder {
 				resubscribes: t.resubscribes,
 			};
 		}
-		return { path: this.#path, bytes: this.#sink?.bytes ?? 0, durationS: durationUs / 1e6, epochs: this.#epochs, tracks };
+		const segments = this.#path === undefined ? [...this.#segments] : [...this.#segments, this.#path];
+		return { path: this.#path, bytes: this.#segmentBytes + (this.#sink?.bytes ?? 0), durationS: durationUs / 1e6, epochs: this.#epochs, tracks, segments };
 	}
 
 	/**
@@ -525,44 +567,10 @@ export class Recorder {
 			throw new StudioError("MEDIA", "the broadcast's catalog has no rendition this recorder can write (legacy container, H.264/H.265/VP8/VP9/AV1, Opus/AAC/MP3/FLAC/Vorbis)");
 		}
 
-		const fragment = this.#opts.fragmentDurationS ?? 1;
-		const format =
-			this.#format === "mp4"
-				? new Mp4OutputFormat({ fastStart: "fragmented", minimumFragmentDuration: fragment })
-				: new MkvOutputFormat({ minimumClusterDuration: fragment });
-		const { sink, path } = await this.#createSink();
+		const { sink, path } = await this.#createSink(this.#fileName());
 		this.#sink = sink;
 		this.#path = path;
-		// Where the file's last complete fragment ends (MP4; a Matroska cluster has no size to follow).
-		const fragments = this.#format === "mp4" ? new Mp4FragmentTracker() : undefined;
-		const writable = new WritableStream<StreamTargetChunk>({
-			write: async (chunk) => {
-				try {
-					await sink.write(chunk.data, chunk.position);
-				} catch (err) {
-					let error = StudioError.from(err, "IO");
-					// A failed write (a full disk) leaves the fragment being written cut short, and
-					// players read its moof into garbage: cut the file back to the last complete
-					// fragment before the error is reported. Nothing is written after this: the
-					// stream errors and the output is cancelled.
-					if (fragments && sink.truncate) {
-						const keep = fragments.completeEnd;
-						try {
-							await sink.truncate(keep);
-							error = new StudioError("IO", `${error.message}; the file keeps its complete fragments (${keep} bytes)`, { cause: err });
-						} catch (cut) {
-							this.#opts.log?.error(`could not cut ${path} back to its last complete fragment: ${StudioError.from(cut, "IO").message}`);
-						}
-					}
-					this.#fail(error);
-					throw error;
-				}
-				fragments?.written(chunk.data, chunk.position);
-				// Written fragments need no per-sample records any more (issue 18, see mp4-index.ts).
-				trimWrittenFragments(output);
-			},
-		});
-		const output = new Output({ format, target: new StreamTarget(writable, { chunked: false }) });
+		const output = this.#newOutput(sink, path);
 		try {
 			for (const [name, r] of pickedVideo) {
 				const family = videoCodecFamily(r.codec);
@@ -590,6 +598,125 @@ export class Recorder {
 		}
 		this.#output = output;
 		this.#opts.log?.info(`recording ${this.#tracks.map((t) => `${t.name} (${t.codec})`).join(", ")} to ${path}`);
+	}
+
+	/** A muxer writing into `sink` (fragmented MP4 or Matroska), cutting the file back to its last complete fragment on a failed write. */
+	#newOutput(sink: RecordingSink, path: string): Output {
+		const fragment = this.#opts.fragmentDurationS ?? 1;
+		const format =
+			this.#format === "mp4"
+				? new Mp4OutputFormat({ fastStart: "fragmented", minimumFragmentDuration: fragment })
+				: new MkvOutputFormat({ minimumClusterDuration: fragment });
+		// Where the file's last complete fragment ends (MP4; a Matroska cluster has no size to follow).
+		const fragments = this.#format === "mp4" ? new Mp4FragmentTracker() : undefined;
+		const target = new SinkTarget(sink, {
+			written: (data, position) => {
+				fragments?.written(data, position);
+				// Written fragments need no per-sample records any more (issue 18, see mp4-index.ts).
+				trimWrittenFragments(output);
+			},
+			failed: async (err) => {
+				let error = StudioError.from(err, "IO");
+				// A failed write (a full disk) leaves the fragment being written cut short, and
+				// players read its moof into garbage: cut the file back to the last complete
+				// fragment before the error is reported. Nothing is written after this: every
+				// later flush fails with the same error and the output is cancelled.
+				if (fragments && sink.truncate) {
+					const keep = fragments.completeEnd;
+					try {
+						await sink.truncate(keep);
+						error = new StudioError("IO", `${error.message}; the file keeps its complete fragments (${keep} bytes)`, { cause: err });
+					} catch (cut) {
+						this.#opts.log?.error(`could not cut ${path} back to its last complete fragment: ${StudioError.from(cut, "IO").message}`);
+					}
+				}
+				this.#fail(error);
+				return error;
+			},
+		});
+		const output = new Output({ format, target });
+		return output;
+	}
+
+	/** Payload bytes of every packet booked for the file so far, all tracks. */
+	#payloadBytes(): number {
+		return this.#tracks.reduce((sum, t) => sum + t.bytes, 0);
+	}
+
+	/** The track whose key packets may start a segment: the first video track still recorded, else the first audio one. */
+	#leadTrack(): OutTrack | undefined {
+		return this.#tracks.find((t) => t.kind === "video" && !t.ended) ?? this.#tracks.find((t) => t.kind === "audio" && !t.ended);
+	}
+
+	/** True when `p` of `out` should start a new segment (see {@link RecorderOptions.segment}). */
+	#rotationDue(out: OutTrack, p: PendingPacket): boolean {
+		const limits = this.#opts.segment;
+		if (!limits || !p.key || this.#finished || this.#fatal || out !== this.#leadTrack()) return false;
+		if (this.#segmentStartUs === undefined) {
+			this.#segmentStartUs = p.tsUs;
+			return false;
+		}
+		// Payload booked rather than bytes written: the muxer writes a fragment only once the next
+		// one starts, so the file lags the media by a GOP and would rotate a GOP late.
+		const bySize = (limits.bytes ?? 0) > 0 && this.#payloadBytes() - this.#segmentPayloadStart >= limits.bytes!;
+		const byTime = (limits.seconds ?? 0) > 0 && p.tsUs - this.#segmentStartUs >= limits.seconds! * 1e6;
+		return bySize || byTime;
+	}
+
+	/**
+	 * Starts a new segment at `p`: the next file and its muxer are made ready first, then every
+	 * track switches to it at once (nothing is ever added to a closed source), then the previous
+	 * file is finalized with its index. Packets other tracks added meanwhile stay in the previous file.
+	 */
+	async #rotate(p: PendingPacket): Promise<void> {
+		const at = new Date();
+		const { sink, path } = await this.#createSink(this.#fileName(at));
+		const output = this.#newOutput(sink, path);
+		const live = this.#tracks.filter((t) => !t.ended);
+		let sources: (EncodedVideoPacketSource | EncodedAudioPacketSource)[];
+		try {
+			sources = live.map((t) => {
+				if (t.kind === "video") {
+					const source = new EncodedVideoPacketSource(videoCodecFamily(t.codec)!);
+					output.addVideoTrack(source, { name: t.name });
+					return source;
+				}
+				const source = new EncodedAudioPacketSource(audioCodecFamily(t.codec)!);
+				output.addAudioTrack(source, { name: t.name });
+				return source;
+			});
+			await output.start();
+		} catch (err) {
+			await sink.close();
+			throw StudioError.from(err, "IO");
+		}
+		if (this.#fatal) {
+			await output.cancel().catch(() => undefined);
+			await sink.close().catch(() => undefined);
+			throw this.#fatal;
+		}
+		const previous = { output: this.#output!, sink: this.#sink!, path: this.#path! };
+		live.forEach((t, i) => {
+			t.source.close();
+			t.source = sources[i]!;
+			t.sentMeta = false;
+		});
+		this.#output = output;
+		this.#sink = sink;
+		this.#path = path;
+		this.#segmentStartUs = p.tsUs;
+		this.#segmentPayloadStart = this.#payloadBytes();
+		try {
+			await previous.output.finalize();
+		} catch (err) {
+			this.#fail(StudioError.from(err, "IO"));
+		}
+		await previous.sink.close().catch((err: unknown) => this.#fail(StudioError.from(err, "IO")));
+		this.#segments.push(previous.path);
+		this.#segmentBytes += previous.sink.bytes;
+		this.#opts.log?.info(`recording continues in a new segment ${path} at ${(p.tsUs / 1e6).toFixed(3)} s`);
+		this.#emitProgress(true);
+		if (this.#fatal) throw this.#fatal;
 	}
 
 	#usable(name: string, kind: "video" | "audio", r: VideoRendition | AudioRendition): boolean {
@@ -647,9 +774,8 @@ export class Recorder {
 		};
 	}
 
-	async #createSink(): Promise<{ sink: RecordingSink; path: string }> {
+	async #createSink(name: string): Promise<{ sink: RecordingSink; path: string }> {
 		const open = this.#opts.openSink ?? ((p: string) => FileRecordingSink.create(p));
-		const name = this.#fileName();
 		for (let n = 0; n < 1000; n++) {
 			const path = await resolveInFolder(this.#opts.folder, numbered(name, n));
 			try {
@@ -1090,6 +1216,7 @@ export class Recorder {
 
 	/** Hands `p` to the muxer with its duration. A packet the muxer refuses is counted dropped. */
 	async #mux(out: OutTrack, p: PendingPacket, durationUs: number): Promise<void> {
+		if (this.#rotationDue(out, p)) await this.#rotate(p);
 		try {
 			const added = this.#add(out, p, durationUs);
 			// mediabunny's interleaver holds one track's add() until every other track has caught

@@ -10,6 +10,8 @@ import { StudioError } from "../../../shared/errors";
 export interface RecordingSink {
 	/** Writes `data` at byte `position`. Resolves once the OS accepted every byte. */
 	write(data: Uint8Array, position: number): Promise<void>;
+	/** Writes `buffers` one after the other from byte `position` (one system call where it can). Optional. */
+	writev?(buffers: Uint8Array[], position: number): Promise<void>;
 	/**
 	 * Cuts the file back to `length` bytes (after a failed write: to the end of its last complete
 	 * fragment). Optional: a sink that cannot truncate keeps what it has.
@@ -76,6 +78,41 @@ export class FileRecordingSink implements RecordingSink {
 				this.#lastSync = Date.now();
 				await handle.datasync();
 			}
+		} catch (err) {
+			throw ioError(err, this.path);
+		}
+	}
+
+	async writev(buffers: Uint8Array[], position: number): Promise<void> {
+		const handle = this.#handle;
+		if (!handle) throw new StudioError("CLOSED", `${this.path} is closed`);
+		const total = buffers.reduce((n, b) => n + b.byteLength, 0);
+		let done: number;
+		try {
+			({ bytesWritten: done } = await handle.writev(buffers, position));
+		} catch (err) {
+			throw ioError(err, this.path);
+		}
+		this.#bytes = Math.max(this.#bytes, position + done);
+		if (done === total) return this.#maybeSync();
+		// A short write (a full disk, a signal): the rest through write(), which says why it stops.
+		let skip = done;
+		for (const b of buffers) {
+			if (skip >= b.byteLength) {
+				skip -= b.byteLength;
+				continue;
+			}
+			await this.write(b.subarray(skip), position + done);
+			done += b.byteLength - skip;
+			skip = 0;
+		}
+	}
+
+	async #maybeSync(): Promise<void> {
+		if (Date.now() - this.#lastSync < SYNC_INTERVAL_MS) return;
+		this.#lastSync = Date.now();
+		try {
+			await this.#handle?.datasync();
 		} catch (err) {
 			throw ioError(err, this.path);
 		}

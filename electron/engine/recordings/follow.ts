@@ -12,10 +12,10 @@ import { Recorder, type EpochResult, type RecorderOptions, type RecordingSummary
 export const UNANNOUNCE_DRAIN_MS = 2000;
 
 /**
- * A session's broadcast that enters the origin within this long after the session connected is
- * taken for part of the relay's initial announcements (broadcasts already running), not a new
- * one. moq-lite 03+ marks no end to that initial set; a relay sends it at once in reply to the
- * announce request, one round trip after connecting.
+ * When the protocol does not mark the relay's initial announcements (moq-lite 03/04; lite-01/02
+ * and 05 do, see `OriginBroadcast.initial`), a session's broadcast that enters the origin within
+ * this long after the session connected is taken for one of them (already running), not a new
+ * one: a relay sends that set at once in reply to the announce request.
  */
 export const INITIAL_ANNOUNCE_MS = 1000;
 
@@ -40,6 +40,13 @@ export interface FollowOptions {
 	 * Without it, a session's broadcast that was not in the origin yet counts as new.
 	 */
 	sessionConnectedAt?: (sessionId: string) => number | null | undefined;
+	/**
+	 * A broadcast the caller saw being announced (an auto-record rule): as the first part it
+	 * counts as announced while waiting, so it is recorded from its first group.
+	 */
+	announced?: OriginBroadcast;
+	/** Called with each broadcast instance the recording takes (the first, then one per reconnect). */
+	onPart?: (broadcast: OriginBroadcast) => void;
 }
 
 interface Part {
@@ -56,6 +63,7 @@ interface Part {
  */
 function announcedWhileWaiting(opts: FollowOptions, broadcast: OriginBroadcast): boolean {
 	if (broadcast.source.kind === "local") return true; // published into the origin just now
+	if (broadcast.initial !== undefined) return !broadcast.initial;
 	let connectedAt: number | null | undefined;
 	try {
 		connectedAt = opts.sessionConnectedAt?.(broadcast.source.sessionId);
@@ -90,7 +98,7 @@ function nextPart(opts: FollowOptions, after: OriginBroadcast | undefined): Prom
 				// Only the first part can start at the first group: a later one follows a dropped
 				// connection, and its broadcast was running all along (the file already holds its
 				// recent groups; the Timeline could not tell a 30 s replay from new media).
-				const caught = after === undefined && !replaying && announcedWhileWaiting(opts, broadcast);
+				const caught = after === undefined && (!replaying || broadcast === opts.announced) && announcedWhileWaiting(opts, broadcast);
 				done({ broadcast, consumer: broadcast.consume(), caught });
 			});
 			replaying = false;
@@ -114,6 +122,7 @@ export async function recordFromOrigin(opts: FollowOptions): Promise<RecordingSu
 			const part = await nextPart(opts, last);
 			if (!part) break;
 			last = part.broadcast;
+			opts.onPart?.(part.broadcast);
 			// A dropped connection ends this part at once: nothing more comes on it, and a track may
 			// be waiting forever. An unannounce (the publisher ended) may overtake the last frames
 			// still on their way, so the part gets a moment to drain them first.

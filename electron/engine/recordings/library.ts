@@ -11,9 +11,11 @@ import { type FileHandle, link, lstat, open, readdir, readFile, realpath, rename
 import { extname, join } from "node:path";
 import { ALL_FORMATS, FilePathSource, Input, type InputVideoTrack } from "mediabunny";
 import { StudioError } from "../../../shared/errors";
-import type { LibraryFile, LibraryListing, LibrarySource, LibraryTrack } from "../../../shared/recordings";
+import type { DiskSpace, LibraryFile, LibraryListing, LibrarySource, LibraryTrack } from "../../../shared/recordings";
 import type { Log } from "../log/logger";
-import { checkFileName } from "../record/paths";
+import { checkFileName, numbered } from "../record/paths";
+import { formatMB } from "./disk-space";
+import { remuxToMp4 } from "./finalize";
 
 /** The extensions the library lists, and the format each names. */
 const FORMATS: Record<string, LibraryFile["format"]> = { ".mp4": "mp4", ".mkv": "mkv", ".webm": "webm" };
@@ -240,6 +242,8 @@ export interface RecordingLibraryDeps {
 	/** Tells the hosts the folder changed. */
 	changed: (name: string | null) => void;
 	log: Log;
+	/** Free space of the folder now (recordings/disk-space.ts): finalizing refuses to eat into the minimum. */
+	diskSpace?: () => DiskSpace;
 }
 
 /** Lists, renames and deletes the files of the recordings folder. */
@@ -395,6 +399,55 @@ export class RecordingLibrary {
 		const { file } = await this.#existing(name);
 		await reveal(file);
 		return null;
+	}
+
+	/**
+	 * Writes an interrupted file again as a regular MP4 next to it, `<name>-finalized.mp4` (numbered
+	 * when taken), with the same packets and its sidecar; the interrupted file stays untouched.
+	 * INVALID_ARGUMENT for a file being recorded or one that is complete, IO when the copy would
+	 * leave less free space than the recordings minimum, MEDIA when nothing in it can be read.
+	 */
+	async finalize(name: string): Promise<LibraryFile> {
+		const { root, file } = await this.#existing(name);
+		this.#refuseActive(file, name, "finalize");
+		const entry = await this.#describe(root, name);
+		if (!entry) throw new StudioError("NOT_FOUND", `no recording named ${JSON.stringify(name)} in the recordings folder`);
+		if (entry.state !== "interrupted") throw new StudioError("INVALID_ARGUMENT", `${JSON.stringify(name)} is complete already: only an interrupted recording needs finalizing`);
+		const space = this.#deps.diskSpace?.();
+		if (space && space.freeBytes !== null && space.freeBytes - entry.bytes < space.minFreeBytes) {
+			throw new StudioError(
+				"IO",
+				`not enough free space to finalize ${name}: it needs about ${formatMB(entry.bytes)} and ${formatMB(space.freeBytes)} are free in ${space.folder}, with a ${formatMB(space.minFreeBytes)} minimum`,
+			);
+		}
+		const stem = name.slice(0, name.length - extname(name).length);
+		// Written under a name the library does not list, then given its real name (never replacing one).
+		const partial = join(root, `.${stem}.finalizing-${process.pid}-${Date.now()}`);
+		const { bytes, tracks } = await remuxToMp4(file, partial);
+		let target: string | undefined;
+		try {
+			for (let n = 0; n < 1000 && target === undefined; n++) {
+				const candidate = numbered(`${stem}-finalized.mp4`, n);
+				checkFileName(candidate);
+				try {
+					await moveNoReplace(partial, join(root, candidate), name, candidate);
+					target = candidate;
+				} catch (err) {
+					if (!(err instanceof StudioError && err.codeName === "ALREADY_EXISTS")) throw err;
+				}
+			}
+			if (target === undefined) throw new StudioError("IO", `no free name for the finalized copy of ${name}`);
+		} finally {
+			if (target === undefined) await unlink(partial).catch(() => undefined);
+		}
+		const sidecar = await readSidecar(join(root, sidecarName(name)));
+		if (sidecar) {
+			const { version: _v, ...rest } = sidecar;
+			await writeSidecar(join(root, target), rest).catch((err: unknown) => this.#deps.log.warn(`library: sidecar of ${target} not written: ${(err as Error).message}`));
+		}
+		this.#deps.log.info(`finalized ${name} into ${target} (${tracks} track${tracks === 1 ? "" : "s"}, ${bytes} bytes)`);
+		this.#deps.changed(target);
+		return (await this.#describe(root, target))!;
 	}
 
 	/** Deletes a file and its sidecar (to the OS trash where the host provides one); refused while it is recorded. */

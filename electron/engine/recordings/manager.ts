@@ -8,6 +8,7 @@ import type { RecordingInfo } from "../../../shared/recordings";
 import type { EventBus } from "../events";
 import type { Log } from "../log/logger";
 import type { OriginRegistry } from "../origins/registry";
+import type { OriginBroadcast } from "../origins/broadcast";
 import { checkFileName, type RecordingProgress, type TrackStateChange } from "../record";
 import { recordFromOrigin } from "./follow";
 import { writeSidecar } from "./library";
@@ -19,12 +20,22 @@ export interface RecordingRequest {
 	fileName?: string;
 	format?: "mp4" | "mkv";
 	durationS?: number;
+	/** Rotate to a new file every this many minutes of media (see RecorderOptions.segment). */
+	segmentMinutes?: number;
+	/** Rotate to a new file once the current one holds this many MB. */
+	segmentMB?: number;
+	/** Engine-only (auto-record rules): the broadcast seen at its announcement, recorded from its first group. */
+	announced?: OriginBroadcast;
+	/** Engine-only: told each broadcast instance the recording takes (recordings/follow.ts). */
+	onPart?: (broadcast: OriginBroadcast) => void;
 }
 
 interface Entry {
 	info: RecordingInfo;
 	stop: AbortController;
 	done: Promise<void>;
+	/** Set when low disk space stopped it: the recording ends `disk-low` with this error. */
+	lowDisk: StudioError | undefined;
 }
 
 /** What the manager works with. */
@@ -41,6 +52,8 @@ export interface RecordingManagerDeps {
 	sessionConnectedAt?: (sessionId: string) => number | null;
 	/** The origin's name and the relay feeding it (without credentials), for the file's sidecar. */
 	describeSource?: (originId: string) => { originName: string | null; relay: string | null };
+	/** The free-space gate (recordings/disk-space.ts): throws IO when the folder is below its minimum. */
+	diskSpace?: { assertRoom(what?: string): void };
 }
 
 /** Owns the running and finished recordings of this engine run. */
@@ -58,6 +71,7 @@ export class RecordingManager {
 	start(request: RecordingRequest): RecordingInfo {
 		if (!this.#deps.origins.has(request.originId)) throw new StudioError("NOT_FOUND", `no origin with id ${JSON.stringify(request.originId)}`);
 		if (request.fileName !== undefined) checkFileName(request.fileName);
+		this.#deps.diskSpace?.assertRoom(`a recording of ${request.path}`);
 		const path = request.path.replace(/^\/+|\/+$/g, "");
 		const info: RecordingInfo = {
 			id: randomUUID(),
@@ -73,8 +87,11 @@ export class RecordingManager {
 			epochs: 0,
 			tracks: [],
 			error: null,
+			...(request.segmentMinutes !== undefined ? { segmentMinutes: request.segmentMinutes } : {}),
+			...(request.segmentMB !== undefined ? { segmentMB: request.segmentMB } : {}),
 		};
 		const stop = new AbortController();
+		const entry: Entry = { info, stop, done: Promise.resolve(), lowDisk: undefined };
 		const update = (patch: Partial<RecordingInfo>) => {
 			Object.assign(info, patch);
 			this.#deps.events.emit("recordings.progress", { ...info });
@@ -83,6 +100,7 @@ export class RecordingManager {
 		const changes = new Map<string, TrackStateChange>();
 		const fromProgress = (p: RecordingProgress): Partial<RecordingInfo> => ({
 			file: p.path ?? null,
+			...(p.segments.length > 1 ? { segments: p.segments } : {}),
 			durationS: p.durationS,
 			bytes: p.bytes,
 			epochs: p.epochs,
@@ -105,13 +123,17 @@ export class RecordingManager {
 		let lastEmit = 0;
 		let lastProgress: RecordingProgress | undefined;
 		let file: string | undefined;
-		// The first progress that names the file: the file exists now, so the library lists it.
+		// The first progress that names a file: the file exists now, so the library lists it. With
+		// segments, each new file gets its own sidecar (its start is when it began) and the one
+		// before it is complete.
 		const fileCreated = (p: RecordingProgress) => {
-			if (file !== undefined || !p.path) return;
+			if (file === p.path || !p.path) return;
+			const segment = file !== undefined;
+			if (segment) this.#active.delete(file!);
 			file = p.path;
 			this.#active.set(file, info.id);
 			const source = this.#deps.describeSource?.(request.originId) ?? { originName: null, relay: null };
-			writeSidecar(file, { originId: request.originId, path, startedAt: info.startedAt, ...source }).then(
+			writeSidecar(file, { originId: request.originId, path, startedAt: segment ? Date.now() : info.startedAt, ...source }).then(
 				() => this.#deps.events.emit("recordings.library.changed", { name: null }),
 				(err: unknown) => this.#deps.log.warn(`sidecar of ${file ?? path} not written: ${(err as Error).message}`),
 			);
@@ -127,12 +149,17 @@ export class RecordingManager {
 			path,
 			signal: stop.signal,
 			sessionConnectedAt: this.#deps.sessionConnectedAt,
+			announced: request.announced,
+			onPart: request.onPart,
 			recorder: {
 				folder: this.#deps.folder(),
 				broadcast: path,
 				fileName: request.fileName,
 				format: request.format,
 				durationS: request.durationS,
+				...(request.segmentMinutes !== undefined || request.segmentMB !== undefined
+					? { segment: { seconds: request.segmentMinutes !== undefined ? request.segmentMinutes * 60 : undefined, bytes: request.segmentMB !== undefined ? request.segmentMB * 1e6 : undefined } }
+					: {}),
 				log: this.#deps.log,
 				onProgress: (p) => {
 					lastProgress = p;
@@ -150,8 +177,10 @@ export class RecordingManager {
 		}).then(
 			(summary) => {
 				fileDone();
-				update({ ...fromProgress(summary), state: "finished", end: summary.end, endedAt: Date.now() });
-				this.#deps.log.info(`recording of ${path} finished (${summary.end}): ${summary.path ?? "no file"}`);
+				const low = entry.lowDisk;
+				update({ ...fromProgress(summary), state: "finished", end: low ? "disk-low" : summary.end, endedAt: Date.now(), ...(low ? { error: low.toInfo() } : {}) });
+				if (low) this.#deps.log.warn(`recording of ${path} stopped: ${low.message}; the file is complete: ${summary.path ?? "no file"}`);
+				else this.#deps.log.info(`recording of ${path} finished (${summary.end}): ${summary.path ?? "no file"}`);
 			},
 			(err: unknown) => {
 				fileDone();
@@ -160,7 +189,8 @@ export class RecordingManager {
 				this.#deps.log.error(`recording of ${path} failed: ${error.message}`);
 			},
 		);
-		this.#entries.set(info.id, { info, stop, done });
+		entry.done = done;
+		this.#entries.set(info.id, entry);
 		this.#deps.events.emit("recordings.progress", { ...info });
 		return { ...info };
 	}
@@ -172,6 +202,21 @@ export class RecordingManager {
 		entry.stop.abort();
 		await entry.done;
 		return { ...entry.info };
+	}
+
+	/**
+	 * Stops every running recording because free space fell below the minimum: each completes its
+	 * file (last fragment and index, which the minimum leaves room for) and ends `disk-low` with
+	 * `error` saying so. Returns the recordings it stopped; resolves once their files are complete.
+	 */
+	async stopForLowDisk(message: string): Promise<RecordingInfo[]> {
+		const running = [...this.#entries.values()].filter((e) => e.info.state === "waiting" || e.info.state === "recording");
+		for (const e of running) {
+			e.lowDisk ??= new StudioError("IO", message);
+			e.stop.abort();
+		}
+		await Promise.all(running.map((e) => e.done));
+		return running.map((e) => ({ ...e.info }));
 	}
 
 	/** Every recording of this run, newest first. */

@@ -468,6 +468,10 @@ export class RelayTrack {
 			copy.close();
 			group.close();
 			this.#budget?.retain([copy], bytes);
+			if (pacer.cut > 0) {
+				counters.readersCut += pacer.cut;
+				this.#host.log("debug", `track ${this.name} group ${sequence}: ${pacer.cut} slow subscriber(s) cut, skipping the rest of the group`);
+			}
 		}
 	}
 

@@ -21,7 +21,7 @@ export interface RouterConfig {
 export class Router implements SessionHost {
 	readonly log: RelayLog;
 	readonly maxPathLength: number;
-	readonly counters: ForwardCounters = { frames: 0, bytes: 0, groups: 0, upstreamSubscriptions: 0 };
+	readonly counters: ForwardCounters = { frames: 0, bytes: 0, groups: 0, upstreamSubscriptions: 0, readersCut: 0 };
 	readonly #config: RouterConfig;
 	readonly #sessions = new Set<RelaySession>();
 	readonly #routes = new Map<string, Route>();

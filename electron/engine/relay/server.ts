@@ -34,6 +34,8 @@ export interface RelayStats {
 	frames: number;
 	bytes: number;
 	groups: number;
+	/** Subscribers cut from a group because they held faster ones back or stopped reading (each skipped the rest of that group). */
+	readersCut: number;
 	/** Upgrades refused (auth, limits, unknown subprotocol) and sessions that failed their handshake. */
 	rejected: number;
 	/** Per-route detail. */
@@ -232,6 +234,7 @@ class RelayServer implements RelayHandle {
 			frames: c.frames,
 			bytes: c.bytes,
 			groups: c.groups,
+			readersCut: c.readersCut,
 			rejected: this.#rejected,
 			routes: this.#router.routes(),
 		};

@@ -24,4 +24,9 @@ export interface ForwardCounters {
 	bytes: number;
 	groups: number;
 	upstreamSubscriptions: number;
+	/**
+	 * Subscribers cut from a group they were too slow for (see `SLOW_READER_HOLD_MS` in
+	 * relay-track.ts): each skipped the rest of that group, its stream reset.
+	 */
+	readersCut: number;
 }

@@ -6,7 +6,7 @@
  * Library quirks are handled in transport/webtransport.ts, not here.
  */
 import { createSelfSignedCertificate, type SelfSignedCertificate } from "../transport/certificate";
-import { adaptSession, type FailsServer, type FailsServerClass, type FailsSession, loadWebTransport } from "../transport/webtransport";
+import { adaptSession, type FailsServer, type FailsServerClass, type FailsSession, loadWebTransport, probeHttp3 } from "../transport/webtransport";
 import { MOQ_ALPNS } from "../transport/alpn";
 import type { RelayLog } from "./log";
 
@@ -73,6 +73,13 @@ function remoteOf(peerAddress: unknown): string {
  * `http3Missing` says so (the relay's startup line reports it).
  */
 export async function listenWebTransport(opts: WebTransportListenOptions): Promise<WebTransportListeners> {
+	if (opts.http2Port === undefined) {
+		// HTTP/3 only and no addon: nothing will listen, so load neither the library nor a certificate.
+		const http3Missing = await probeHttp3();
+		if (http3Missing !== undefined) {
+			return { http2Port: undefined, http3Port: undefined, http3Missing, sha256: () => undefined, close: () => Promise.resolve() };
+		}
+	}
 	const lib = await loadWebTransport();
 	let cert: SelfSignedCertificate = createSelfSignedCertificate(["localhost", ...(opts.host.includes(":") || /^[\d.]+$/.test(opts.host) ? [opts.host] : [])]);
 	const servers: { server: Server; kind: IncomingWebTransport["kind"] }[] = [];

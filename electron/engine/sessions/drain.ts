@@ -8,6 +8,7 @@
  * Used by the CLI `publish` command, Go Live's stop and the engine's file publications.
  */
 import type { SessionStats } from "../../../shared/sessions";
+import { groupStreamsInFlight } from "../transport/moq-net-delivery";
 import { sleep } from "../sleep";
 import type { SessionManager } from "./manager";
 
@@ -19,11 +20,13 @@ const POLL_MS = 20;
 
 /**
  * Subscriptions to the broadcast at `path` that `sessions` still serve (a served track stays one
- * until the peer has read its end, see `origins/forward.ts`). An unknown or disconnected session
- * serves nothing: nothing more can leave through it.
+ * until the peer has read its end, see `origins/forward.ts`), plus its group streams still being
+ * opened or written by this process. An unknown or disconnected session serves nothing: nothing
+ * more can leave through it.
  */
 export function servedSubscriptions(sessions: SessionManager, sessionIds: Iterable<string>, path: string): number {
-	let pending = 0;
+	// Group streams still waiting for a slot or being written: their subscription may have ended.
+	let pending = groupStreamsInFlight(path);
 	for (const id of sessionIds) {
 		const stats = statsOf(sessions, id);
 		pending += stats?.broadcasts.find((b) => b.direction === "publish" && b.path === path)?.subscribers ?? 0;

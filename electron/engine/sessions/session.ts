@@ -21,6 +21,7 @@ import { RemoteBroadcast } from "../origins/broadcast";
 import { serveBroadcast, type ServeCounters } from "../origins/forward";
 import type { OriginRegistry } from "../origins/registry";
 import { openMoqConnection, type MoqConnection, type TransportChoice } from "../transport/connect";
+import { announcedInitially } from "../transport/moq-net-initial-announce";
 import { backoffDelay, DEFAULT_BACKOFF, shouldGiveUp, type BackoffSettings } from "./backoff";
 import { RateMeter } from "./rate";
 
@@ -473,7 +474,7 @@ export class Session {
 					// Our own broadcasts come back from the relay when one origin is both published
 					// and consumed; the local one stays authoritative.
 					if (existing && !existing.ended) continue;
-					const remote = new RemoteBroadcast(path, this.id, epoch.conn.established.consume(path));
+					const remote = new RemoteBroadcast(path, this.id, epoch.conn.established.consume(path), announcedInitially(event));
 					epoch.consumed.set(path, remote);
 					try {
 						this.#hooks.origins.addBroadcast(originId, remote);

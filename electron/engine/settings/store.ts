@@ -31,11 +31,13 @@ export const Settings = z.object({
 	origins: z.array(z.object({ id: z.string(), name: z.string(), createdAt: z.number() })).default([]),
 	sessions: z.array(SavedSession).default([]),
 	preferences: z.record(z.string(), z.unknown()).default({}),
+	/** Auto-record rules (recordings/auto-record.ts parses each one, so one bad rule loses nothing else). */
+	autoRecordRules: z.array(z.unknown()).default([]),
 });
 /** @see Settings */
 export type Settings = z.infer<typeof Settings>;
 
-const EMPTY: Settings = { version: 1, origins: [], sessions: [], preferences: {} };
+const EMPTY: Settings = { version: 1, origins: [], sessions: [], preferences: {}, autoRecordRules: [] };
 
 /** Loads and saves {@link Settings} in `dir/settings.json`. */
 export class SettingsStore {

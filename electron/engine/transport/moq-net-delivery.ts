@@ -262,6 +262,43 @@ interface WriterClass {
 	tryOpen(quic: unknown, options: { cancel: Promise<unknown> }): Promise<unknown>;
 }
 
+/** The part of a group stream's writer the in-flight count wraps. */
+interface GroupStreamWriter {
+	close(...args: unknown[]): unknown;
+	reset(...args: unknown[]): unknown;
+}
+
+/** Group streams being opened or written, per served broadcast path. */
+const groupStreams = new Map<string, number>();
+
+/** Counts one group stream of `broadcast` in flight; the returned release (idempotent) ends it. */
+function holdGroupStream(broadcast: string | undefined): () => void {
+	if (broadcast === undefined) return () => {};
+	groupStreams.set(broadcast, (groupStreams.get(broadcast) ?? 0) + 1);
+	let held = true;
+	return () => {
+		if (!held) return;
+		held = false;
+		const left = (groupStreams.get(broadcast) ?? 1) - 1;
+		if (left > 0) groupStreams.set(broadcast, left);
+		else groupStreams.delete(broadcast);
+	};
+}
+
+/**
+ * Group streams of the broadcast at `path` this process is still opening or writing, over every
+ * connection. A served track's subscription ends (`#runTrack` closes it) as soon as its last group
+ * is handed to `#runGroup`, while that group may still wait for a stream slot and be unwritten: a
+ * publisher that closed its connection then lost the tail (four CLI publishers ending together
+ * on a loaded machine lost up to the last 16 audio groups, test/media/concurrent-ends.test.ts).
+ * `path` matches a served broadcast named relative to a connection's root as well.
+ */
+export function groupStreamsInFlight(path: string): number {
+	let n = 0;
+	for (const [broadcast, count] of groupStreams) if (broadcast === path || path.endsWith(`/${broadcast}`)) n += count;
+	return n;
+}
+
 interface PublisherClass {
 	prototype: { runSubscribe(msg: { broadcast: unknown; track: unknown; startGroup?: unknown }, stream: unknown): Promise<void> };
 }
@@ -284,8 +321,30 @@ async function installSlotDropLog(root: string): Promise<boolean> {
 		const tryOpen = Writer.tryOpen;
 		const NOT_CANCELLED = Symbol("not cancelled");
 		Writer.tryOpen = async function (quic, options) {
-			const writer = await tryOpen.call(this, quic, options);
-			if (writer !== undefined) return writer;
+			const where = serving.getStore();
+			const release = holdGroupStream(where?.broadcast);
+			let writer: GroupStreamWriter | undefined;
+			try {
+				writer = (await tryOpen.call(this, quic, options)) as GroupStreamWriter | undefined;
+			} catch (err) {
+				release();
+				throw err;
+			}
+			if (writer !== undefined) {
+				// In flight until the group is written out (`close`) or abandoned (`reset`).
+				const close = writer.close.bind(writer);
+				const reset = writer.reset.bind(writer);
+				writer.close = (...args) => {
+					release();
+					return close(...args);
+				};
+				writer.reset = (...args) => {
+					release();
+					return reset(...args);
+				};
+				return writer;
+			}
+			release();
 			// Undefined means cancelled (the subscriber left: not a loss) or timed out waiting for
 			// a slot. `cancel` has settled by now in the first case; the race is leak-free.
 			let cancelled: boolean;
@@ -296,7 +355,6 @@ async function installSlotDropLog(root: string): Promise<boolean> {
 			}
 			if (!cancelled) {
 				drops++;
-				const where = serving.getStore();
 				console.warn(
 					`group dropped: no stream slot from the peer within the open timeout: broadcast=${where?.broadcast ?? "?"} track=${where?.track ?? "?"} (dropped so far: ${drops})`,
 				);

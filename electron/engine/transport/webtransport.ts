@@ -62,6 +62,21 @@ export interface WebTransportLibrary {
 }
 
 let loading: Promise<WebTransportLibrary> | undefined;
+let probing: Promise<string | undefined> | undefined;
+
+/**
+ * Whether the quiche addon (HTTP/3) can be loaded: resolves `undefined` when it can, else
+ * {@link HTTP3_UNAVAILABLE}. Never rejects. Cheap when the addon is absent (a failed resolve),
+ * so a relay that only wanted HTTP/3 skips loading the main library (about 100 ms of start-up,
+ * which made the first reconnect retry after a relay restart miss) and its certificate.
+ */
+export function probeHttp3(): Promise<string | undefined> {
+	probing ??= import(/* @vite-ignore */ QUICHE_PACKAGE).then(
+		() => undefined,
+		() => HTTP3_UNAVAILABLE,
+	);
+	return probing;
+}
 
 /** The library's loader noise when the addon is absent (printed from a promise, asynchronously). */
 function isLoaderNoise(args: unknown[]): boolean {
@@ -79,12 +94,7 @@ function isLoaderNoise(args: unknown[]): boolean {
  */
 export function loadWebTransport(): Promise<WebTransportLibrary> {
 	loading ??= (async () => {
-		let http3Missing: string | undefined;
-		try {
-			await import(/* @vite-ignore */ QUICHE_PACKAGE);
-		} catch {
-			http3Missing = HTTP3_UNAVAILABLE;
-		}
+		const http3Missing = await probeHttp3();
 		// Filter the library's own complaint while it loads; anything else still gets through.
 		const { error, log } = console;
 		const filteredError = (...args: unknown[]) => void (isLoaderNoise(args) || error.apply(console, args));

@@ -5,7 +5,10 @@ import { LOG_LEVELS } from "../stores/log";
 import { usePreferences, type ThemeChoice } from "../stores/preferences";
 import { useHost } from "../stores/host";
 import { useNotifications } from "../stores/notifications";
+import { useOrigins } from "../stores/origins";
+import { PRESETS } from "../golive/presets";
 import { Dialog } from "./Dialog";
+import { RecordingSettingsGroup } from "./RecordingSettings";
 
 /**
  * The desktop shell's switches, as the Electron main process reads them from the engine's
@@ -14,7 +17,7 @@ import { Dialog } from "./Dialog";
 export const DESKTOP_SETTINGS = [
 	{ key: "shell.closeToTray", label: "Keep running in the tray when the window is closed while live or recording", fallback: true },
 	{ key: "notify.live", label: "Notify when a broadcast goes live or stops", fallback: true },
-	{ key: "notify.recording", label: "Notify when a recording finishes or fails", fallback: true },
+	{ key: "notify.recording", label: "Notify when a recording finishes or fails, or disk space runs low", fallback: true },
 	{ key: "notify.sessionFailed", label: "Notify when a relay session stops reconnecting", fallback: true },
 	{ key: "notify.sessionReconnected", label: "Notify when a relay session reconnects", fallback: true },
 ] as const;
@@ -83,6 +86,41 @@ function DesktopSettings({ open, desktop }: { open: boolean; desktop: boolean })
 	);
 }
 
+/** Go Live's defaults: the quality and the origin its form starts with (`golive/defaults.ts` applies them). */
+function GoLiveDefaults() {
+	const preset = usePreferences((s) => s.goLivePreset);
+	const origin = usePreferences((s) => s.goLiveOrigin);
+	const set = usePreferences((s) => s.set);
+	const origins = useOrigins((s) => s.origins);
+	const ids = { preset: useId(), origin: useId() };
+	return (
+		<fieldset className="settings-group">
+			<legend>Go Live</legend>
+			<div className="field">
+				<label htmlFor={ids.preset}>Default quality</label>
+				<select id={ids.preset} value={preset} onChange={(e) => set("goLivePreset", e.target.value)}>
+					{PRESETS.map((p) => (
+						<option key={p.id} value={p.id}>
+							{p.label}
+						</option>
+					))}
+				</select>
+			</div>
+			<div className="field">
+				<label htmlFor={ids.origin}>Default origin</label>
+				<select id={ids.origin} value={origins.some((o) => o.id === origin) ? origin : ""} onChange={(e) => set("goLiveOrigin", e.target.value)}>
+					<option value="">The "studio" origin (or the first)</option>
+					{origins.map((o) => (
+						<option key={o.id} value={o.id}>
+							{o.name}
+						</option>
+					))}
+				</select>
+			</div>
+		</fieldset>
+	);
+}
+
 const THEMES: { value: ThemeChoice; label: string; icon: typeof Sun }[] = [
 	{ value: "system", label: "System", icon: Monitor },
 	{ value: "dark", label: "Dark", icon: Moon },
@@ -90,8 +128,8 @@ const THEMES: { value: ThemeChoice; label: string; icon: typeof Sun }[] = [
 ];
 
 /**
- * Preferences the engine keeps: theme, log level, and in the desktop host the shell's tray and
- * notification switches. Changes apply at once.
+ * Preferences the engine keeps: theme, log level, Go Live's defaults, and in the desktop host the
+ * shell's tray and notification switches. Changes apply at once.
  */
 export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
 	const theme = usePreferences((s) => s.theme);
@@ -124,7 +162,9 @@ export function SettingsDialog({ open, onClose }: { open: boolean; onClose: () =
 						))}
 					</select>
 				</div>
+				<GoLiveDefaults />
 				<DesktopSettings open={open} desktop={desktop} />
+				<RecordingSettingsGroup open={open} />
 				{info && (
 					<p className="muted about">
 						{info.name} {info.version} · {info.host} host · {info.platform}

@@ -1,9 +1,14 @@
 import { Circle, Radio, Square } from "lucide-react";
-import { useEffect, useId, useRef, useState, type FormEvent } from "react";
+import { useEffect, useId, useState, type FormEvent } from "react";
 import type { CaptureSource } from "../../../shared/media";
 import { requireApi, useHost } from "../stores/host";
 import { useOrigins } from "../stores/origins";
+import { useGoLiveDefaults } from "./defaults";
+import { FilePicker } from "./FilePicker";
 import { MicMeter } from "./MicMeter";
+import { Preview } from "./Preview";
+import { ProgramPreview } from "./compositor/ProgramPreview";
+import { ScenesPanel } from "./ScenesPanel";
 import { PRESETS } from "./presets";
 import { selectedPreset, useGoLive } from "./store";
 import "./golive.css";
@@ -40,9 +45,8 @@ export function GoLivePanel() {
 	const running = Boolean(live || publication);
 	useGoLive((s) => s.tick);
 	const origins = useOrigins((s) => s.origins);
-	const preview = useRef<HTMLVideoElement>(null);
 	const [now, setNow] = useState(Date.now());
-	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), screen: useId(), file: useId(), audio: useId(), mic: useId(), preset: useId() };
+	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), screen: useId(), audio: useId(), mic: useId(), preset: useId() };
 	const desktop = useHost((s) => s.kind === "electron");
 	const [screens, setScreens] = useState<CaptureSource[]>([]);
 	const [screenId, setScreenId] = useState("");
@@ -61,9 +65,8 @@ export function GoLivePanel() {
 	useEffect(() => {
 		if (!form.originId && origins[0]) setForm({ originId: (origins.find((o) => o.name === "studio") ?? origins[0]).id });
 	}, [origins, form.originId, setForm]);
-	useEffect(() => {
-		if (preview.current) preview.current.srcObject = live?.stream ?? null;
-	}, [live]);
+	// After the fallback above: effects run in order, so a default from Settings wins over it.
+	useGoLiveDefaults();
 	useEffect(() => {
 		if (!running) return;
 		const timer = setInterval(() => setNow(Date.now()), 1000);
@@ -90,10 +93,7 @@ export function GoLivePanel() {
 				)}
 			</header>
 			<div className="golive-grid">
-				<div className="preview-pane">
-					<video ref={preview} className="preview" autoPlay muted playsInline aria-label="Local preview" />
-					{!live && <div className="preview-empty">{fromFile ? "A media file is published as it is: there is no local preview." : "The preview appears when you go live."}</div>}
-				</div>
+				{form.video === "scene" ? <ProgramPreview /> : <Preview screenThumbnail={screens.find((src) => src.id === screenId)?.thumbnail} />}
 				<form className="golive-form" onSubmit={submit} aria-label="Go Live settings">
 					<label htmlFor={ids.origin}>Origin</label>
 					<select id={ids.origin} value={form.originId} disabled={running || busy} onChange={(e) => setForm({ originId: e.target.value })}>
@@ -109,13 +109,13 @@ export function GoLivePanel() {
 					<select id={ids.video} value={form.video} disabled={running || busy} onChange={(e) => setForm({ video: e.target.value as typeof form.video })}>
 						<option value="camera">Camera</option>
 						<option value="screen">Screen or window</option>
+						<option value="scene">Scenes</option>
 						<option value="file">Media file</option>
 						<option value="none">No video</option>
 					</select>
 					{fromFile && (
 						<>
-							<label htmlFor={ids.file}>File path</label>
-							<input id={ids.file} value={form.filePath} placeholder="/home/me/show.mp4" disabled={running || busy} onChange={(e) => setForm({ filePath: e.target.value })} />
+							<FilePicker disabled={running || busy} />
 							<label className="checkbox-row">
 								<input type="checkbox" checked={form.loop} disabled={running || busy} onChange={(e) => setForm({ loop: e.target.checked })} /> Loop the file
 							</label>
@@ -215,6 +215,7 @@ export function GoLivePanel() {
 					)}
 				</form>
 			</div>
+			{form.video === "scene" && <ScenesPanel />}
 			{publication && (
 				<div className="live-stats" aria-label="Live statistics">
 					<dl>

@@ -8,9 +8,15 @@ import type { FromWorker, PipelineStats, ToWorker } from "./protocol";
 import { FrameRateMeter } from "../../../shared/frame-rate";
 import { chooseAudioConfig, chooseVideoConfig, type VideoPreset } from "./presets";
 import { mediaTarget, targetTransfer } from "./targets";
+import type { Program } from "./compositor/program";
 
 /** What to capture. */
-export type VideoSource = { kind: "camera"; deviceId?: string } | { kind: "screen" } | { kind: "none" };
+export type VideoSource =
+	| { kind: "camera"; deviceId?: string }
+	| { kind: "screen" }
+	/** The compositor's program (issue 16): its frames, not a capture, feed the video encoder. */
+	| { kind: "scene"; program: Program }
+	| { kind: "none" };
 /** Which microphone, if any. */
 export type AudioSource = { kind: "microphone"; deviceId?: string } | { kind: "none" };
 
@@ -143,7 +149,9 @@ function startWorker(message: ToWorker, transfer: Transferable[]): Worker {
 export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveSession> {
 	const stream = await capture(opts);
 	const workers = new Map<"video" | "audio", Worker>();
+	let detachProgram: (() => void) | undefined;
 	const cleanup = () => {
+		detachProgram?.();
 		for (const w of workers.values()) w.terminate();
 		stream.getTracks().forEach((t) => t.stop());
 	};
@@ -177,6 +185,15 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 					[processor.readable as unknown as Transferable],
 				),
 			);
+		} else if (opts.video.kind === "scene") {
+			const { program } = opts.video;
+			const { width, height } = program.format;
+			videoConfig = await chooseVideoConfig({ width: width & ~1, height: height & ~1, framerate: program.format.framerate, bitrate: opts.preset.bitrate });
+			videoCodec = videoConfig.codec;
+			sourceFramerate = program.format.framerate;
+			const frames = program.attachEncoder();
+			detachProgram = () => program.detachEncoder();
+			workers.set("video", startWorker({ type: "start-video", frames, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval }, [frames]));
 		}
 		let audioConfig: AudioEncoderConfig | undefined;
 		if (audioTrack) {
@@ -223,6 +240,7 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			onEnded: undefined,
 			stop: async () => {
 				stopEvents();
+				detachProgram?.();
 				for (const w of workers.values()) w.postMessage({ type: "stop" } satisfies ToWorker);
 				await api.invoke("golive.stop", { id: info.id }).catch(() => {});
 				setTimeout(cleanup, 500);
@@ -235,6 +253,7 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			session.info = update;
 			if (update.ended) {
 				stopEvents();
+				detachProgram?.();
 				for (const w of workers.values()) w.postMessage({ type: "stop" } satisfies ToWorker);
 				setTimeout(cleanup, 500);
 				session.onEnded?.(update.ended.reason);

@@ -6,6 +6,7 @@
 import { FrameRateMeter } from "../../../shared/frame-rate";
 import type { FromWorker, PipelineStats, ToWorker } from "./protocol";
 import { MediaSink } from "./sink";
+import { framesFromPort } from "./compositor/frame-port";
 
 // Typed by hand: pulling lib.webworker into the one tsconfig would clash with the DOM typings.
 const scope = self as unknown as { postMessage(msg: FromWorker): void; onmessage: ((ev: MessageEvent<ToWorker>) => void) | null };
@@ -105,7 +106,10 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 				encodeQueueSize = () => (encoder.state === "configured" ? encoder.encodeQueueSize : 0);
 				let count = 0;
 				let lastTimestamp = -Infinity;
-				reader = msg.readable.getReader();
+				// Program frames the encoder fell too far behind to take count as skipped before it.
+				const readable = msg.frames ? framesFromPort(msg.frames, () => counts.captureSkipped++) : msg.readable;
+				if (!readable) throw new Error("no video input");
+				reader = readable.getReader();
 				await pump(reader, (frame) => {
 					// The track processor keeps only the newest frame or so and discards the others while
 					// this loop is behind, telling no one: without track statistics (the controller's

@@ -9,7 +9,10 @@ export type SinkTarget = { kind: "websocket"; url: string } | { kind: "port"; po
 export type ToWorker =
 	| {
 			type: "start-video";
-			readable: ReadableStream<VideoFrame>;
+			/** A capture's frames (a transferred MediaStreamTrackProcessor readable); or `frames`. */
+			readable?: ReadableStream<VideoFrame>;
+			/** The compositor's program frames (compositor/frame-port.ts), instead of `readable` (issue 16). */
+			frames?: MessagePort;
 			config: VideoEncoderConfig;
 			/** A keyframe every this many frames: one MoQ group per GOP. */
 			keyframeInterval: number;

@@ -8,6 +8,7 @@ import { errorText } from "../lib/errors";
 import { requireApi } from "../stores/host";
 import { goLive, type AudioSource, type LiveSession, type VideoSource } from "./controller";
 import { PRESETS, type VideoPreset } from "./presets";
+import { useScenes } from "./compositor/scenes-store";
 
 /** The form's fields. */
 export interface GoLiveForm {
@@ -57,6 +58,13 @@ const ENDED_BECAUSE: Record<LiveEndReason, string> = {
 	replaced: "This broadcast was taken over by another Go Live at the same path.",
 };
 
+
+/** The program of the Scenes panel as the video source (issue 16); it opens with the panel. */
+function sceneSource(): VideoSource {
+	const program = useScenes.getState().program;
+	if (!program) throw new Error("the scenes' program is not running: open the Scenes panel");
+	return { kind: "scene", program };
+}
 
 /** Publishes a media file into the origin (the engine demuxes it; nothing is re-encoded). */
 async function startFile(form: GoLiveForm): Promise<void> {
@@ -121,7 +129,7 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 			const live = await goLive(requireApi(), {
 				originId: form.originId,
 				path: form.path.trim(),
-				video: form.video === "camera" ? { kind: "camera", deviceId: form.cameraId || undefined } : { kind: form.video === "screen" ? "screen" : "none" },
+				video: form.video === "scene" ? sceneSource() : form.video === "camera" ? { kind: "camera", deviceId: form.cameraId || undefined } : { kind: form.video === "screen" ? "screen" : "none" },
 				audio: form.audio === "microphone" ? { kind: "microphone", deviceId: form.microphoneId || undefined } : { kind: "none" },
 				preset: selectedPreset(form),
 			});

@@ -1,8 +1,8 @@
 /**
  * Preferences the engine persists for the UI (`preferences.get` / `preferences.set`): the theme
  * override, the log level shown, the Broadcasts filter, the Monitor's multiview (layout and the
- * broadcast of each tile). Changes apply at once and are saved shortly after, in one call for a
- * burst of changes (typing in a filter box).
+ * broadcast of each tile), Go Live's default quality and origin. Changes apply at once and are
+ * saved shortly after, in one call for a burst of changes (typing in a filter box).
  */
 import { create } from "zustand";
 import type { LogLevel } from "../../../shared/models";
@@ -36,6 +36,10 @@ export interface UiPreferences {
 	multiviewLayout: MultiviewLayout;
 	/** {@link MULTIVIEW_MAX_TILES} entries, a broadcast or null (empty); tiles beyond the layout are remembered. */
 	multiviewTiles: readonly (MultiviewTile | null)[];
+	/** The quality preset Go Live starts with (a preset id of `golive/presets.ts`). */
+	goLivePreset: string;
+	/** The origin Go Live starts with (an origin id; empty: the "studio" origin, else the first). */
+	goLiveOrigin: string;
 }
 
 /** What a fresh install shows. */
@@ -47,6 +51,8 @@ export const DEFAULT_PREFERENCES: UiPreferences = {
 	logOpen: false,
 	multiviewLayout: 1,
 	multiviewTiles: Array.from({ length: MULTIVIEW_MAX_TILES }, () => null),
+	goLivePreset: "720p30",
+	goLiveOrigin: "",
 };
 
 /**
@@ -97,6 +103,8 @@ export function fromRecord(record: Preferences): UiPreferences {
 	const layout = record["ui.multiviewLayout"];
 	if ((MULTIVIEW_LAYOUTS as readonly unknown[]).includes(layout)) p.multiviewLayout = layout as MultiviewLayout;
 	p.multiviewTiles = Array.from({ length: MULTIVIEW_MAX_TILES }, (_, i) => parseTile(record[`${TILE_KEY}${i}`]));
+	if (typeof record["ui.goLivePreset"] === "string" && record["ui.goLivePreset"]) p.goLivePreset = record["ui.goLivePreset"];
+	if (typeof record["ui.goLiveOrigin"] === "string") p.goLiveOrigin = record["ui.goLiveOrigin"];
 	return p;
 }
 

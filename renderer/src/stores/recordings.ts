@@ -14,7 +14,7 @@ export interface RecordingsState {
 	/** Loads the list and follows progress; returns the unsubscribe function. */
 	follow(): () => void;
 	/** Starts recording a broadcast of an origin; resolves false after showing the error. */
-	start(originId: string, path: string): Promise<boolean>;
+	start(originId: string, path: string, options?: { segmentMinutes?: number }): Promise<boolean>;
 	stop(id: string): Promise<void>;
 	/** The files of the recordings folder, newest first (null until first loaded). */
 	library: LibraryFile[] | null;
@@ -76,9 +76,9 @@ export const useRecordings = create<RecordingsState>()((set, get) => {
 			);
 			return stop;
 		},
-		async start(originId, path) {
+		async start(originId, path, options = {}) {
 			try {
-				const r = await requireApi().invoke("recordings.start", { originId, path });
+				const r = await requireApi().invoke("recordings.start", { originId, path, ...options });
 				upsert(r);
 				// A recording usually starts by waiting (for the announcement, then the catalog):
 				// say so, and say "being recorded" only once something is written.

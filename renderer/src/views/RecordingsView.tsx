@@ -1,4 +1,4 @@
-import { Check, Copy, Disc3, FileVideo, FolderOpen, Pencil, Square, Trash2, X } from "lucide-react";
+import { Check, Copy, Disc3, FileCheck, FileVideo, FolderOpen, HardDrive, Pencil, Square, Trash2, X } from "lucide-react";
 import { useEffect, useId, useState, type FormEvent } from "react";
 import type { LibraryFile, RecordingInfo } from "../../../shared/recordings";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -10,6 +10,9 @@ import { useHost } from "../stores/host";
 import { useNotifications } from "../stores/notifications";
 import { useOrigins } from "../stores/origins";
 import { useRecordings } from "../stores/recordings";
+import { AutoRecordRules } from "./AutoRecordRules";
+import { useStorage } from "../stores/storage";
+import { LibraryFileActions } from "../recordings/LibraryFileActions";
 
 /** The state in one word: waiting is not recording (nothing is written yet). */
 const STATE_LABEL: Record<RecordingInfo["state"], string> = {
@@ -24,6 +27,7 @@ export function describeRecording(r: RecordingInfo): string {
 	if (r.state === "waiting") return "Waiting for the broadcast to be announced; nothing is written yet.";
 	if (r.state === "recording") return "Writing to the file.";
 	if (r.state === "failed" || r.end === "failed") return r.error ? `Stopped by an error: ${explainError(r.error).sentence}` : "Stopped by an error.";
+	if (r.end === "disk-low") return `Stopped because disk space ran low; the file is complete.${r.error ? ` ${explainError(r.error).sentence}` : ""}`;
 	if (r.end === "ended") return "Stopped because the broadcast ended.";
 	if (r.end === "duration") return "Stopped after the requested duration.";
 	if (r.end === "stopped") return "Stopped by you.";
@@ -47,6 +51,18 @@ function TrackLine({ track: t, live }: { track: RecordingInfo["tracks"][number];
 	);
 }
 
+/** How often a recording may start a new file (minutes; 0 = one file). */
+const SEGMENT_CHOICES: readonly (readonly [number, string])[] = [
+	[0, "One file"],
+	[15, "File every 15 min"],
+	[60, "File every hour"],
+	[360, "File every 6 h"],
+	[1440, "File every day"],
+];
+
+// As wide as its words, so the Record button stays on the line (set through the DOM, as above).
+const SEGMENT_SELECT_STYLE = { flex: "0 0 auto", width: "auto" } as const;
+
 /** Starts a recording: an origin and a broadcast path (it may be announced later). */
 function NewRecording() {
 	// The app shell follows the origins while the engine is reachable.
@@ -54,11 +70,12 @@ function NewRecording() {
 	const start = useRecordings((s) => s.start);
 	const [originId, setOriginId] = useState("");
 	const [path, setPath] = useState("");
-	const ids = { origin: useId(), path: useId() };
+	const [segmentMinutes, setSegmentMinutes] = useState(0);
+	const ids = { origin: useId(), path: useId(), segments: useId() };
 	const chosen = originId || origins[0]?.id || "";
 	const submit = async (e: FormEvent) => {
 		e.preventDefault();
-		if (await start(chosen, path.trim())) setPath("");
+		if (await start(chosen, path.trim(), segmentMinutes > 0 ? { segmentMinutes } : {})) setPath("");
 	};
 	return (
 		<form className="inline-form" onSubmit={submit} aria-label="New recording">
@@ -76,6 +93,17 @@ function NewRecording() {
 				Broadcast path to record
 			</label>
 			<input id={ids.path} value={path} placeholder="Broadcast path, e.g. live/show.hang" onChange={(e) => setPath(e.target.value)} />
+			<label htmlFor={ids.segments} className="sr-only">
+				New file every
+			</label>
+			{/* Segments for recordings that run for days: each a complete file from a keyframe, named after its start. */}
+			<select id={ids.segments} value={segmentMinutes} onChange={(e) => setSegmentMinutes(Number(e.target.value))} title="Split the recording into files" style={SEGMENT_SELECT_STYLE}>
+				{SEGMENT_CHOICES.map(([minutes, label]) => (
+					<option key={minutes} value={minutes}>
+						{label}
+					</option>
+				))}
+			</select>
 			<button type="submit" className="button primary" disabled={!chosen || path.trim() === ""}>
 				<Disc3 size={16} aria-hidden /> Record
 			</button>
@@ -106,6 +134,8 @@ const FILE_STATE_LABEL: Record<LibraryFile["state"], string> = {
 /** One file of the recordings folder: what it holds, where it came from, and what can be done with it. */
 function LibraryRow({ file: f, canReveal }: { file: LibraryFile; canReveal: boolean }) {
 	const { rename, remove, reveal } = useRecordings();
+	const finalize = useStorage((s) => s.finalize);
+	const finalizing = useStorage((s) => s.finalizing[f.name] === true);
 	const [editing, setEditing] = useState(false);
 	const [draft, setDraft] = useState("");
 	const [confirmDelete, setConfirmDelete] = useState(false);
@@ -179,6 +209,7 @@ function LibraryRow({ file: f, canReveal }: { file: LibraryFile; canReveal: bool
 			</div>
 			{!editing && (
 				<div className="row-actions">
+					<LibraryFileActions file={f} />
 					<IconButton
 						icon={Pencil}
 						label={`Rename ${f.name}`}
@@ -188,6 +219,9 @@ function LibraryRow({ file: f, canReveal }: { file: LibraryFile; canReveal: bool
 							setEditing(true);
 						}}
 					/>
+					{f.state === "interrupted" && (
+						<IconButton icon={FileCheck} label={`Finalize ${f.name} into a regular MP4`} disabled={finalizing} onClick={() => void finalize(f.name)} />
+					)}
 					<IconButton icon={Copy} label={`Copy path of ${f.name}`} onClick={() => void copyPath()} />
 					{canReveal && <IconButton icon={FolderOpen} label={`Show ${f.name} in its folder`} onClick={() => void reveal(f.name)} />}
 					<IconButton icon={Trash2} tone="danger" label={`Delete ${f.name}`} disabled={busy} onClick={() => setConfirmDelete(true)} />
@@ -202,6 +236,27 @@ function LibraryRow({ file: f, canReveal }: { file: LibraryFile; canReveal: bool
 				confirmLabel="Delete"
 			/>
 		</li>
+	);
+}
+
+/**
+ * Free space where recordings are written, and the minimum below which none starts (a running
+ * one stops cleanly): the engine measures it about once a second.
+ */
+function DiskSpaceLine() {
+	const disk = useStorage((s) => s.disk);
+	const api = useHost((s) => s.api);
+	const connected = useHost((s) => s.connected);
+	useEffect(() => (api && connected ? useStorage.getState().followDisk() : undefined), [api, connected]);
+	if (!disk || disk.freeBytes === null) return null;
+	const total = disk.totalBytes ? ` of ${formatBytes(disk.totalBytes)}` : "";
+	const minimum = disk.minFreeBytes > 0 ? ` · recordings need ${formatBytes(disk.minFreeBytes)}` : "";
+	return (
+		<p className={disk.low ? "form-error" : "muted"} data-disk-space={disk.low ? "low" : "ok"} role={disk.low ? "alert" : undefined}>
+			<HardDrive size={14} aria-hidden /> {formatBytes(disk.freeBytes)} free{total}
+			{minimum}
+			{disk.low ? ". Disk space low: no recording starts and running ones stop. Free some space, or change the folder or the minimum in Settings." : ""}
+		</p>
 	);
 }
 
@@ -245,6 +300,7 @@ export function RecordingsView() {
 				<h1 id="recordings-title">Recordings</h1>
 				<NewRecording />
 			</header>
+			<DiskSpaceLine />
 			{order.length === 0 && library === null ? null : order.length === 0 && library?.length === 0 ? (
 				<EmptyState icon={Disc3} title="No recordings yet">
 					<p>Record any broadcast of an origin to a fragmented MP4 that plays in any player and survives a crash. A reconnect continues the same file.</p>
@@ -268,6 +324,8 @@ export function RecordingsView() {
 									<div className="muted">
 										{STATE_LABEL[r.state]} · {r.durationS.toFixed(1)} s · {formatBytes(r.bytes)}
 										{r.epochs > 1 ? ` · ${r.epochs - 1} reconnect${r.epochs > 2 ? "s" : ""}` : ""}
+										{r.segmentMinutes !== undefined ? ` · new file every ${r.segmentMinutes} min` : ""}
+										{r.segments && r.segments.length > 1 ? ` · ${r.segments.length} files` : ""}
 										{r.tracks.length > 0 ? ` · ${r.tracks.map((t) => `${t.kind} ${t.codec}`).join(", ")}` : ""}
 									</div>
 									{r.tracks.length > 0 && (
@@ -290,6 +348,7 @@ export function RecordingsView() {
 					})}
 				</ul>
 			)}
+			<AutoRecordRules />
 			{library !== null && library.length > 0 && <Library files={library} folder={folder} canReveal={canReveal} />}
 		</section>
 	);
