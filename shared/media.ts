@@ -44,10 +44,17 @@ export const GoLiveStartArgs = z
 		/** The broadcast path, e.g. `live/me.hang`. */
 		path: z.string().min(1).max(512).regex(/^[^\s]+$/, "a broadcast path has no spaces"),
 		video: LiveVideoSpec.optional(),
+		/**
+		 * Simulcast (issue 16): further renditions of the same picture as `video` (usually smaller),
+		 * each its own track in the one catalog (`video` is rendition 0, these 1, 2), each with its
+		 * own bitrate bounds adapted on its own.
+		 */
+		renditions: z.array(LiveVideoSpec).max(2).optional(),
 		audio: LiveAudioSpec.optional(),
 	})
 	.strict()
-	.refine((a) => a.video || a.audio, "go live needs a video or an audio track");
+	.refine((a) => a.video || a.audio, "go live needs a video or an audio track")
+	.refine((a) => !a.renditions?.length || a.video, "simulcast renditions need a video track");
 
 /** One media channel: where the renderer sends a track's chunks. */
 export const MediaChannel = z.object({
@@ -55,6 +62,8 @@ export const MediaChannel = z.object({
 	channel: z.string(),
 	track: z.string(),
 	kind: z.enum(["video", "audio"]),
+	/** Video only: which rendition this channel carries (0 = `video`, 1.. = `renditions[i - 1]`). */
+	rendition: z.number().int().nonnegative().optional(),
 });
 /** @see MediaChannel */
 export type MediaChannel = z.infer<typeof MediaChannel>;

@@ -38,6 +38,12 @@ export interface EmbeddedRelayOptions {
 	host?: string;
 	/** Preferred port (4443 by default); a free one is used when it is taken. */
 	port?: number;
+	/**
+	 * Also listen for WebTransport over HTTP/2 (a free TCP port) and connect the studio's own
+	 * session through it, WebSocket as the fallback: MoQ over the fails-components stack without
+	 * the HTTP/3 addon, for testing. Off by default.
+	 */
+	webTransportH2?: boolean;
 }
 
 /** What a host tells the engine about itself. */
@@ -322,9 +328,11 @@ export class Studio {
 			host: embedded.host ?? "127.0.0.1",
 			port: embedded.port ?? EMBEDDED_RELAY_PORT,
 			log: (level, message) => log[level](message),
+			...(embedded.webTransportH2 ? { webTransport: { http2: true } } : {}),
 		});
 		const origin = this.origins.list().find((o) => o.name === "studio") ?? this.origins.create("studio");
-		this.sessions.connect({ url: this.#relay.url, publishOrigin: origin.id, consumeOrigin: origin.id }, undefined, { embedded: true });
+		const webTransportUrl = this.#relay.webTransport.http2Url;
+		this.sessions.connect({ url: this.#relay.url, publishOrigin: origin.id, consumeOrigin: origin.id, ...(webTransportUrl ? { webTransportUrl } : {}) }, undefined, { embedded: true });
 	}
 
 	/** Stops everything the engine started; safe to call twice. */

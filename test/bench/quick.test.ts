@@ -128,4 +128,25 @@ describe("benchmarks, quick variants", () => {
 		}
 		expect(r.stdout, report).toMatch(/1 tile\(s\): studio [\d.]+% anchor [\d.]+% ratio [\d.]+x/);
 	});
+
+	it("golive-simulcast encodes one and three renditions (one worker, and a worker each) from the fake camera", { timeout: 180_000 }, async () => {
+		const r = await runBench("golive-simulcast", { BENCH_SECONDS: "2", BENCH_WARMUP_SECONDS: "1", BENCH_WIDTH: "640", BENCH_HEIGHT: "360" });
+		const report = `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+		expect(r.code, report).toBe(0);
+		// Rows: "variant cpu% over-floor% | fps per rendition | skipped per rendition".
+		const fps = (variant: string) =>
+			r.stdout
+				.split("\n")
+				.find((l) => l.startsWith(`${variant} `))
+				?.split("|")[1]
+				?.trim()
+				.split(/\s+/)
+				.map(Number);
+		expect(fps("one"), report).toHaveLength(1);
+		expect(fps("three-1w"), report).toHaveLength(3);
+		expect(fps("three-3w"), report).toHaveLength(3);
+		for (const v of ["one", "three-1w", "three-3w"]) for (const f of fps(v) ?? []) expect(f, report).toBeGreaterThan(0);
+		expect(r.stdout, report).toMatch(/ratio three-1w\/one \(over the floor\) [\d.]+/);
+		expect(r.stdout, report).toMatch(/ratio three-3w\/three-1w \(over the floor\) [\d.]+/);
+	});
 });

@@ -5,41 +5,37 @@
  * report "Invalid NAL unit size"). Mounting a tmpfs needs root (CAP_SYS_ADMIN); elsewhere the
  * test is skipped, saying why.
  */
-import { execFile } from "node:child_process";
-import { mkdir, stat } from "node:fs/promises";
-import { promisify } from "node:util";
+import { stat } from "node:fs/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RelayHandle } from "../../electron/engine/relay";
 import { INITIAL_ANNOUNCE_MS } from "../../electron/engine/recordings/follow";
 import { spawnStudioCli, waitForExit, waitForLine } from "../helpers/cli";
 import { startTestRelay } from "../helpers/relay";
+import { mountTmpfs, type Tmpfs } from "../helpers/tmpfs";
 import { decodeErrors, ffmpeg, mp4Samples, probeStreams, tempDir } from "./media-helpers";
 
-const run = promisify(execFile);
 const DISK_BYTES = 1500 * 1024;
 
 let dir: string;
 let remove: () => Promise<void>;
 let relay: RelayHandle;
+let tmpfs: Tmpfs;
 let disk: string | undefined;
 let why = "";
 
 beforeAll(async () => {
 	({ dir, remove } = await tempDir("moq-full-disk-"));
-	disk = `${dir}/disk`;
-	await mkdir(disk);
-	try {
-		await run("mount", ["-t", "tmpfs", "-o", `size=${DISK_BYTES}`, "tmpfs", disk]);
-	} catch (err) {
-		why = `cannot mount a tmpfs here: ${(err as { stderr?: string }).stderr ?? String(err)}`;
-		disk = undefined;
+	tmpfs = await mountTmpfs(`${dir}/disk`, DISK_BYTES);
+	disk = tmpfs.path;
+	if (tmpfs.path === undefined) {
+		why = tmpfs.why;
 		return;
 	}
 	relay = await startTestRelay();
 });
 afterAll(async () => {
 	await relay?.close();
-	if (disk) await run("umount", [disk]).catch(() => undefined);
+	if (tmpfs?.path !== undefined) await tmpfs.unmount();
 	await remove?.();
 });
 

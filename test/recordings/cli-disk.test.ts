@@ -5,41 +5,37 @@
  * without an error (the library lists it complete). Runs the built CLI against a real relay.
  * Mounting a tmpfs needs root (CAP_SYS_ADMIN); elsewhere the test is skipped, saying why.
  */
-import { execFile } from "node:child_process";
-import { mkdir, readdir } from "node:fs/promises";
-import { promisify } from "node:util";
+import { readdir } from "node:fs/promises";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RelayHandle } from "../../electron/engine/relay";
 import { INITIAL_ANNOUNCE_MS } from "../../electron/engine/recordings/follow";
 import { Studio } from "../../electron/engine/studio";
 import { runStudioCli, spawnStudioCli, waitForExit, waitForLine } from "../helpers/cli";
 import { startTestRelay } from "../helpers/relay";
+import { mountTmpfs, type Tmpfs } from "../helpers/tmpfs";
 import { decodeErrors, ffmpeg, tempDir } from "../media/media-helpers";
 
-const run = promisify(execFile);
 
 let dir: string;
 let remove: () => Promise<void>;
 let relay: RelayHandle | undefined;
+let tmpfs: Tmpfs;
 let disk: string | undefined;
 let why = "";
 
 beforeAll(async () => {
 	({ dir, remove } = await tempDir("moq-cli-disk-"));
-	disk = `${dir}/disk`;
-	await mkdir(disk);
-	try {
-		await run("mount", ["-t", "tmpfs", "-o", "size=5m", "tmpfs", disk]);
-	} catch (err) {
-		why = `cannot mount a tmpfs here: ${(err as { stderr?: string }).stderr ?? String(err)}`;
-		disk = undefined;
+	tmpfs = await mountTmpfs(`${dir}/disk`, "5m");
+	disk = tmpfs.path;
+	if (tmpfs.path === undefined) {
+		why = tmpfs.why;
 		return;
 	}
 	relay = await startTestRelay();
 });
 afterAll(async () => {
 	await relay?.close();
-	if (disk) await run("umount", [disk]).catch(() => undefined);
+	if (tmpfs?.path !== undefined) await tmpfs.unmount();
 	await remove?.();
 });
 

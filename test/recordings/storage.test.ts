@@ -22,6 +22,7 @@ import { Notifier, type NotificationContent } from "../../electron/shell/notific
 import { ShellSettings } from "../../electron/shell/settings";
 import { quietLibraryLogs, until } from "../relay/clients";
 import { runStudioCli } from "../helpers/cli";
+import { mountTmpfs, type Tmpfs } from "../helpers/tmpfs";
 import { bundleEntry, spawnNode } from "../media/child-process";
 import { decodeErrors, ffmpeg, makeH264Mp4, mp4Samples, packetHashes, probeStreams, tempDir } from "../media/media-helpers";
 
@@ -32,24 +33,20 @@ const DISK = "5m";
 
 let dir: string;
 let remove: () => Promise<void>;
+let tmpfs: Tmpfs;
 let disk: string | undefined;
 let why = "";
 const studios: Studio[] = [];
 
 beforeAll(async () => {
 	({ dir, remove } = await tempDir("moq-storage-"));
-	disk = `${dir}/disk`;
-	await mkdir(disk);
-	try {
-		await run("mount", ["-t", "tmpfs", "-o", `size=${DISK}`, "tmpfs", disk]);
-	} catch (err) {
-		why = `cannot mount a tmpfs here: ${(err as { stderr?: string }).stderr ?? String(err)}`;
-		disk = undefined;
-	}
+	tmpfs = await mountTmpfs(`${dir}/disk`, DISK);
+	disk = tmpfs.path;
+	if (tmpfs.path === undefined) why = tmpfs.why;
 });
 afterAll(async () => {
 	for (const s of studios) await s.close().catch(() => undefined);
-	if (disk) await run("umount", [disk]).catch(() => undefined);
+	if (tmpfs?.path !== undefined) await tmpfs.unmount();
 	await remove?.();
 });
 

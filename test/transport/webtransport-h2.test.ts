@@ -2,7 +2,7 @@
  * MoQ over WebTransport through the real @fails-components/webtransport stack, from the studio's
  * engine (sessions) to the studio's relay, on loopback. HTTP/2 runs everywhere; HTTP/3 needs the
  * optional quiche addon (`npm install @fails-components/webtransport-transport-http3-quiche`,
- * which downloads a prebuilt binary from GitHub) and is reported as skipped where it is missing.
+ * which downloads a prebuilt binary from GitHub): its tests are in webtransport-h3.test.ts.
  */
 import * as Moq from "@moq/net";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
@@ -258,16 +258,5 @@ describe("auto transport and the CLI", () => {
 		await held.close();
 		abort.abort();
 		expect(await running).toBe(0);
-	});
-});
-
-describe("MoQ over WebTransport HTTP/3", () => {
-	it.skipIf(!quiche)(`Node session to the relay over UDP (skipped where ${HTTP3_UNAVAILABLE})`, async () => {
-		const { relay } = await relayWithLog();
-		expect(relay.webTransport.http3Port).toBe(relay.port);
-		const { studio, waitStatus } = studioWithLog();
-		const id = studio.sessions.connect({ url: relay.url, transport: "webtransport" });
-		await waitStatus(id, 1);
-		expect(studio.sessions.get(id)).toMatchObject({ transport: "webtransport", transportKind: "webtransport-h3" });
 	});
 });

@@ -20,7 +20,19 @@ export interface LiveSpec {
 	originId: string;
 	path: string;
 	video?: LiveVideoSpec;
+	/** Simulcast: further renditions of `video`, published as `video1`, `video2` in the same catalog. */
+	renditions?: LiveVideoSpec[];
 	audio?: LiveAudioSpec;
+}
+
+/** One video rendition's adaptation state, as {@link LiveBroadcast.renditionBounds} reports it. */
+export interface RenditionBounds {
+	track: string;
+	min: number;
+	max: number;
+	target: number;
+	/** True while someone (a relay, a local reader) subscribes to the track: only then does it load a link. */
+	subscribed: boolean;
 }
 
 interface ChannelState {
@@ -65,13 +77,14 @@ export class LiveBroadcast {
 		this.#origins = origins;
 		this.#sessions = sessions;
 		this.#publisher = new HangBroadcastPublisher(this.#producer);
-		if (spec.video) {
-			const { minBitrate, maxBitrate, ...video } = spec.video;
-			const name = videoTrackName(0);
+		const videos = spec.video ? [spec.video, ...(spec.renditions ?? [])] : [];
+		videos.forEach((spec, rendition) => {
+			const { minBitrate, maxBitrate, ...video } = spec;
+			const name = videoTrackName(rendition);
 			const writer = this.#publisher.addVideo(name, { ...video, description: video.description?.toLowerCase() });
 			const max = maxBitrate ?? video.bitrate;
-			this.#open(name, "video", writer, { min: Math.min(max, minBitrate ?? Math.round(video.bitrate / 4)), max, target: video.bitrate });
-		}
+			this.#open(name, "video", writer, { min: Math.min(max, minBitrate ?? Math.round(video.bitrate / 4)), max, target: video.bitrate }, rendition);
+		});
 		if (spec.audio) {
 			const name = audioTrackName(0);
 			const writer = this.#publisher.addAudio(name, { ...spec.audio, description: spec.audio.description?.toLowerCase() });
@@ -88,10 +101,11 @@ export class LiveBroadcast {
 		}
 	}
 
-	#open(track: string, kind: "video" | "audio", writer: MediaTrackWriter, bounds?: ChannelState["bounds"]): void {
+	#open(track: string, kind: "video" | "audio", writer: MediaTrackWriter, bounds?: ChannelState["bounds"], rendition?: number): void {
 		// 128 bits of randomness: a channel id is a capability for writing into this broadcast.
 		const channel = randomBytes(16).toString("base64url");
-		this.#channels.set(channel, { info: { channel, track, kind }, writer, rate: new RateMeter(), received: 0, chunks: 0, fps: new FrameRateMeter(), lastSequence: -1, bounds });
+		const info: MediaChannel = rendition === undefined ? { channel, track, kind } : { channel, track, kind, rendition };
+		this.#channels.set(channel, { info, writer, rate: new RateMeter(), received: 0, chunks: 0, fps: new FrameRateMeter(), lastSequence: -1, bounds });
 	}
 
 	/** The channels to open, one per track. */
@@ -137,10 +151,28 @@ export class LiveBroadcast {
 		return null;
 	}
 
-	/** The current video target and bounds, if there is video. */
+	/** The current video target and bounds, if there is video (the first rendition's under simulcast). */
 	get videoBounds(): { min: number; max: number; target: number } | undefined {
 		for (const state of this.#channels.values()) if (state.bounds) return { ...state.bounds };
 		return undefined;
+	}
+
+	/** Every video rendition's bounds, target and subscription, in rendition order. */
+	renditionBounds(): RenditionBounds[] {
+		return [...this.#channels.values()].flatMap((c) => (c.bounds ? [{ track: c.info.track, ...c.bounds, subscribed: c.writer.subscribed }] : []));
+	}
+
+	/**
+	 * Sets one rendition's target bitrate within its own bounds (simulcast: each rendition adapts
+	 * on its own); returns the value applied, or null for a track that is not a video rendition.
+	 */
+	retargetTrack(track: string, bitsPerSecond: number): number | null {
+		for (const state of this.#channels.values()) {
+			if (!state.bounds || state.info.track !== track) continue;
+			state.bounds.target = Math.round(Math.min(state.bounds.max, Math.max(state.bounds.min, bitsPerSecond)));
+			return state.bounds.target;
+		}
+		return null;
 	}
 
 	/** Per-track counters. */

@@ -10,7 +10,7 @@ import type { Log } from "../log/logger";
 import type { OriginRegistry } from "../origins/registry";
 import type { SessionManager } from "../sessions/manager";
 import { LiveBroadcast, type LiveSpec } from "./live-broadcast";
-import { adaptBitrate } from "./adapt";
+import { adaptRenditions } from "./simulcast-adapt";
 
 /**
  * How long a Go Live whose page went away stays on air before it ends. A reload of the page
@@ -273,14 +273,16 @@ export class GoLiveManager {
 	/** Once a second: adapt video bitrates and publish stats (the UI shows them live). */
 	#tick(): void {
 		for (const { live } of this.#live.values()) {
-			const bounds = live.videoBounds;
-			if (bounds) {
+			const renditions = live.renditionBounds();
+			if (renditions.length > 0) {
 				const ids = this.#sessions.list().filter((s) => s.publishOrigin === live.originId && s.phase === "connected").map((s) => s.id);
-				const next = adaptBitrate(bounds, ids.map((id) => this.#sessions.stats(id)));
-				if (next !== bounds.target) {
-					const applied = live.retarget(next);
-					this.#log.debug(`${live.path}: video target ${bounds.target} -> ${applied} b/s`);
-				}
+				// Each rendition on its own (simulcast-adapt.ts); one rendition as adaptBitrate always did.
+				const next = adaptRenditions(renditions, ids.map((id) => this.#sessions.stats(id)));
+				renditions.forEach((bounds, i) => {
+					if (next[i] === bounds.target) return;
+					const applied = live.retargetTrack(bounds.track, next[i]!);
+					this.#log.debug(`${live.path}: ${bounds.track} target ${bounds.target} -> ${applied} b/s`);
+				});
 			}
 			this.#events.emit("golive.stats", this.info(live.id));
 		}

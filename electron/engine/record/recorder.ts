@@ -1010,8 +1010,17 @@ export class Recorder {
 		try {
 			for (;;) {
 				if (cut() || out.ended) return;
-				pending ??= sub.recvGroup().then((group) => ({ group }));
+				// A hole past its wait is given up here, not only when the timer below wins its race:
+				// groups that follow each other back to back (video: the next GOP opens as the last
+				// one completes; audio every 20 ms) always win it, and a live subscription's start
+				// hole then held every group until the memory bound (60 GOPs: a minute of video
+				// missing from the file, and a duration reached only that much later).
 				const deadline = order.deadline();
+				if (deadline !== undefined && deadline <= Date.now()) {
+					await this.#writeReleased(out, order.expire(Date.now()));
+					continue;
+				}
+				pending ??= sub.recvGroup().then((group) => ({ group }));
 				const received = deadline === undefined ? await pending : await this.#until(pending, deadline);
 				if (!received) {
 					// A hole stayed open past its deadline: write what waited behind it.
@@ -1281,7 +1290,11 @@ export class Recorder {
 		if (out.frames === 0 || (out.kind === "video" && !key)) return;
 		const step = tsUs - out.lastOutUs;
 		if (step > 0 && out.kind === "audio") out.minStepUs = Math.min(out.minStepUs, step);
-		const frameUs = Math.min(out.defaultDurationUs, out.minStepUs);
+		// The previous packet's own length where the codec says it (Opus TOC): one short step (a
+		// looped file's wrap overlapping by the encoder's pre-skip) must not make every later
+		// 20 ms step a "gap".
+		const previous = out.kind === "audio" && out.pending ? out.frameDurationUs(out.pending.payload) : undefined;
+		const frameUs = previous ?? Math.min(out.defaultDurationUs, out.minStepUs);
 		if (step > 1.5 * frameUs) {
 			out.gaps++;
 			out.gapUs += step - frameUs;

@@ -70,6 +70,8 @@ interface Probe {
 	tracks: LibraryTrack[];
 	/** Why the file is not complete (null when it is). */
 	problem: string | null;
+	/** A whole file holding no media (a recording that got nothing): complete, nothing to finalize. */
+	empty?: boolean;
 }
 
 /**
@@ -319,7 +321,7 @@ export class RecordingLibrary {
 			modifiedAt: info.mtimeMs,
 			durationS: probe.durationS,
 			startedAt: sidecar?.startedAt ?? birth,
-			state: recordingId !== null ? "recording" : probe.problem ? "interrupted" : "complete",
+			state: recordingId !== null ? "recording" : probe.problem && !probe.empty ? "interrupted" : "complete",
 			tracks: probe.tracks,
 			source: sidecar ? { originId: sidecar.originId, originName: sidecar.originName, path: sidecar.path, relay: sidecar.relay } : null,
 			recordingId,
@@ -331,8 +333,11 @@ export class RecordingLibrary {
 		if (size === 0) return { size, mtimeMs, durationS: null, tracks: [], problem: "the file is empty" };
 		const structural = format === "mp4" ? await mp4Problem(file, size) : await matroskaProblem(file, size);
 		const media = await readMedia(file);
-		const problem = structural ?? (media.error ? `unreadable: ${media.error}` : null);
-		return { size, mtimeMs, durationS: media.durationS, tracks: media.tracks, problem };
+		// A recording that ended before its first packet (the publisher left first) is only a header:
+		// listed, so the user sees the recording ran, but marked empty rather than a 0 s video.
+		const empty = media.error === null && (media.tracks.length === 0 || media.durationS === 0);
+		const problem = structural ?? (media.error ? `unreadable: ${media.error}` : empty ? "no media: nothing arrived before the recording ended" : null);
+		return { size, mtimeMs, durationS: media.durationS, tracks: media.tracks, problem, ...(structural === null && empty ? { empty } : {}) };
 	}
 
 	/**

@@ -66,8 +66,10 @@ export interface RelayOptions {
 	 * WebSocket listener's port number when the quiche addon is installed, and logs why not
 	 * otherwise. `http2` (default off) listens on TCP at that port (0: a free one), for testing and
 	 * UDP-less networks. Their self-signed certificate's sha-256 is served at `/certificate.sha256`.
+	 * `certificate` shortens its validity (default 14 days) and renewal point (default a day
+	 * before expiry), for tests of the rotation.
 	 */
-	webTransport?: { http3?: boolean; http2?: boolean | { port: number } };
+	webTransport?: { http3?: boolean; http2?: boolean | { port: number }; certificate?: { validityMs?: number; renewBeforeMs?: number } };
 }
 
 /** Options with every default filled in. */
@@ -82,7 +84,7 @@ export interface ResolvedRelayOptions {
 	qmux: QmuxConfig;
 	sendBufferBytes: number;
 	tls: { cert: string | Buffer; key: string | Buffer } | undefined;
-	webTransport: { http3: boolean; http2Port: number | undefined };
+	webTransport: { http3: boolean; http2Port: number | undefined; certificate: { validityMs?: number; renewBeforeMs?: number } | undefined };
 }
 
 function positiveInt(name: string, value: number): number {
@@ -122,6 +124,7 @@ export function resolveOptions(opts: RelayOptions, log: RelayLog): ResolvedRelay
 		webTransport: {
 			http3: opts.webTransport?.http3 ?? true,
 			http2Port: webTransportPort(opts.webTransport?.http2),
+			certificate: opts.webTransport?.certificate,
 		},
 	};
 }

@@ -405,13 +405,14 @@ export async function startRelay(options: RelayOptions = {}): Promise<RelayHandl
 	const relay = new RelayServer(opts, http, router, wss);
 	current.relay = relay;
 	chosen = (req) => relay.chosenProtocol(req);
-	const { http3, http2Port } = opts.webTransport;
+	const { http3, http2Port, certificate } = opts.webTransport;
 	if (http3 || http2Port !== undefined) {
 		try {
 			const wt = await listenWebTransport({
 				host: opts.host,
 				http2Port,
 				http3Port: http3 ? relay.port : undefined,
+				certificate,
 				log,
 				admit: (url, kind) => relay.refuseWebTransport(url, kind),
 				onSession: (incoming) => relay.acceptWebTransport(incoming),

@@ -5,7 +5,7 @@
  * before it expires, whose hash the HTTP listener serves at `/certificate.sha256` for pinning.
  * Library quirks are handled in transport/webtransport.ts, not here.
  */
-import { createSelfSignedCertificate, type SelfSignedCertificate } from "../transport/certificate";
+import { CertificateRotation, type CertificateRotationOptions } from "../transport/certificate";
 import { adaptSession, type FailsServer, type FailsServerClass, type FailsSession, loadWebTransport, probeHttp3 } from "../transport/webtransport";
 import { MOQ_ALPNS } from "../transport/alpn";
 import type { RelayLog } from "./log";
@@ -29,6 +29,8 @@ export interface WebTransportListenOptions {
 	/** UDP port for HTTP/3 WebTransport; undefined: no HTTP/3 listener. */
 	http3Port: number | undefined;
 	log: RelayLog;
+	/** Certificate validity and renewal (tests shorten them); 14 days, renewed a day before expiry, by default. */
+	certificate?: Pick<CertificateRotationOptions, "validityMs" | "renewBeforeMs" | "now">;
 	/**
 	 * Decides from the request URL alone whether to refuse the session with an HTTP status (the
 	 * peer address is not known yet): undefined admits it to {@link onSession}, which checks again.
@@ -51,9 +53,6 @@ export interface WebTransportListeners {
 }
 
 type Server = FailsServer;
-
-/** Rotate a day before expiry, so a client that fetched the hash recently still connects. */
-const ROTATE_BEFORE_MS = 24 * 3600 * 1000;
 
 /** Picks the client's offered protocol we prefer most, or "" (the MoQ version then comes from SETUP). */
 export function selectWebTransportProtocol(offered: unknown): string {
@@ -81,12 +80,27 @@ export async function listenWebTransport(opts: WebTransportListenOptions): Promi
 		}
 	}
 	const lib = await loadWebTransport();
-	let cert: SelfSignedCertificate = createSelfSignedCertificate(["localhost", ...(opts.host.includes(":") || /^[\d.]+$/.test(opts.host) ? [opts.host] : [])]);
+	// Renewed certificates name the same hosts. One certificate for both listeners, so the one
+	// hash `/certificate.sha256` serves pins either.
+	const hosts = ["localhost", ...(opts.host.includes(":") || /^[\d.]+$/.test(opts.host) ? [opts.host] : [])];
 	const servers: { server: Server; kind: IncomingWebTransport["kind"] }[] = [];
+	const rotation = new CertificateRotation({
+		...opts.certificate,
+		hosts,
+		onRotate: (next) => {
+			// New handshakes get the new certificate; sessions already open keep theirs (TLS does
+			// not renegotiate), so nobody is cut. `/certificate.sha256` serves one hash, the new
+			// one: <moq-publish>/<moq-watch> parse the whole body as a single hex hash, and the
+			// relay presents one certificate per handshake, so an old pin cannot be honoured.
+			for (const { server } of servers) server.updateCert(next.cert, next.key, false);
+			opts.log("info", `WebTransport certificate rotated; sha-256 ${next.sha256}, valid until ${next.notAfter.toISOString()}`);
+		},
+	});
+	const cert = () => rotation.current;
 	const sessions = new Set<WebTransport>();
 
 	const start = async (Ctor: FailsServerClass, port: number, kind: IncomingWebTransport["kind"]): Promise<number> => {
-		const server = new Ctor({ port, host: opts.host, secret: cert.sha256, cert: cert.cert, privKey: cert.key });
+		const server = new Ctor({ port, host: opts.host, secret: cert().sha256, cert: cert().cert, privKey: cert().key });
 		// The request callback is the only place to choose the subprotocol and rewrite the path:
 		// sessions arrive through one registered path ("/"), the original URL rides in userData.
 		server.setRequestCallback(async (req) => {
@@ -129,27 +143,15 @@ export async function listenWebTransport(opts: WebTransportListenOptions): Promi
 		return { http2Port, http3Port, http3Missing, sha256: () => undefined, close: () => Promise.resolve() };
 	}
 
-	let rotation: NodeJS.Timeout | undefined;
-	const arm = () => {
-		rotation = setTimeout(
-			() => {
-				cert = createSelfSignedCertificate();
-				for (const { server } of servers) server.updateCert(cert.cert, cert.key, false);
-				opts.log("info", `WebTransport certificate rotated; sha-256 ${cert.sha256}`);
-				arm();
-			},
-			Math.max(60_000, cert.notAfter.getTime() - Date.now() - ROTATE_BEFORE_MS),
-		).unref();
-	};
-	arm();
+	rotation.start();
 
 	return {
 		http2Port,
 		http3Port,
 		http3Missing,
-		sha256: () => cert.sha256,
+		sha256: () => cert().sha256,
 		async close() {
-			clearTimeout(rotation);
+			rotation.stop();
 			for (const s of sessions) s.close({ closeCode: 0, reason: "relay closing" });
 			for (const { server } of servers) {
 				server.stopServer();

@@ -11,15 +11,19 @@
 import { format } from "node:util";
 import type { Log } from "../log/logger";
 import { onlyPeerLeft, onlySubscriberCancelled, withoutStacks } from "./close-reason";
+import { isLoaderNoise } from "./webtransport";
 
 let installed: (() => void) | undefined;
+
+/** What the WebTransport library's complaints about a missing HTTP/3 addon become (they carry paths and stacks). */
+const LOADER_NOISE = "@fails-components/webtransport: its HTTP/3 addon is not installed";
 
 /** Captures `console.*` into `log` (redacted by the logger); returns the restore function. */
 export function captureLibraryConsole(log: Log): () => void {
 	installed?.();
 	const original = { debug: console.debug, log: console.log, info: console.info, warn: console.warn, error: console.error };
 	console.debug = (...args: unknown[]) => log.trace(format(...args));
-	console.log = (...args: unknown[]) => log.debug(format(...args));
+	console.log = (...args: unknown[]) => (isLoaderNoise(args) ? log.debug(LOADER_NOISE) : log.debug(format(...args)));
 	console.info = (...args: unknown[]) => log.debug(format(...args));
 	// `@moq/net` warns "publish error: … error=remote error: 0" each time a subscriber simply
 	// unsubscribes (close-reason.ts): routine, and as frequent as viewers come and go, so debug.
@@ -29,7 +33,10 @@ export function captureLibraryConsole(log: Log): () => void {
 		onlySubscriberCancelled(args) || onlyPeerLeft(args) ? log.debug(withoutStacks(args)) : log.warn(format(...args));
 	// `@moq/net` prints every connection end as an error, a peer that simply left included
 	// (close-reason.ts); those lines would raise the UI's error badge on each clean CLI exit.
-	console.error = (...args: unknown[]) => (onlyPeerLeft(args) ? log.info(withoutStacks(args)) : log.error(format(...args)));
+	// `@fails-components/webtransport` complains on every load that the HTTP/3 addon is missing,
+	// which the studio already reports once as a sentence (HTTP3_UNAVAILABLE): debug, not error.
+	console.error = (...args: unknown[]) =>
+		onlyPeerLeft(args) ? log.info(withoutStacks(args)) : isLoaderNoise(args) ? log.debug(LOADER_NOISE) : log.error(format(...args));
 	const restore = () => {
 		Object.assign(console, original);
 		installed = undefined;

@@ -78,8 +78,11 @@ export function probeHttp3(): Promise<string | undefined> {
 	return probing;
 }
 
-/** The library's loader noise when the addon is absent (printed from a promise, asynchronously). */
-function isLoaderNoise(args: unknown[]): boolean {
+/**
+ * The library's loader noise when the addon is absent (printed from a promise, asynchronously,
+ * sometimes after {@link loadWebTransport} has put the console back: library-console.ts demotes it too).
+ */
+export function isLoaderNoise(args: unknown[]): boolean {
 	const first = typeof args[0] === "string" ? args[0] : "";
 	return (
 		first.startsWith("Problem loading http3-quiche transport") ||

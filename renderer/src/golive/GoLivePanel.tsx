@@ -9,7 +9,10 @@ import { MicMeter } from "./MicMeter";
 import { Preview } from "./Preview";
 import { ProgramPreview } from "./compositor/ProgramPreview";
 import { ScenesPanel } from "./ScenesPanel";
+import { MixerPanel } from "./mixer/MixerPanel";
 import { PRESETS } from "./presets";
+import { RenditionsTable } from "./RenditionsTable";
+import { planRenditions, RENDITION_CHOICES, type RenditionCount } from "./simulcast";
 import { selectedPreset, useGoLive } from "./store";
 import "./golive.css";
 
@@ -47,6 +50,7 @@ export function GoLivePanel() {
 	const origins = useOrigins((s) => s.origins);
 	const [now, setNow] = useState(Date.now());
 	const ids = { origin: useId(), path: useId(), video: useId(), camera: useId(), screen: useId(), audio: useId(), mic: useId(), preset: useId() };
+	const renditionsId = useId();
 	const desktop = useHost((s) => s.kind === "electron");
 	const [screens, setScreens] = useState<CaptureSource[]>([]);
 	const [screenId, setScreenId] = useState("");
@@ -153,6 +157,7 @@ export function GoLivePanel() {
 					<label htmlFor={ids.audio}>Audio</label>
 					<select id={ids.audio} value={form.audio} disabled={running || busy} onChange={(e) => setForm({ audio: e.target.value as typeof form.audio })}>
 						<option value="microphone">Microphone</option>
+						<option value="mixer">Mixer</option>
 						<option value="none">No audio</option>
 					</select>
 					{form.audio === "microphone" && (
@@ -197,12 +202,26 @@ export function GoLivePanel() {
 							))}
 						</fieldset>
 					)}
+					{form.video !== "none" && (
+						<>
+							<label htmlFor={renditionsId}>Renditions</label>
+							<select id={renditionsId} value={form.renditions} disabled={running || busy} onChange={(e) => setForm({ renditions: Number(e.target.value) as RenditionCount })}>
+								{RENDITION_CHOICES.map((c) => (
+									<option key={c.count} value={c.count}>
+										{c.label}
+									</option>
+								))}
+							</select>
+						</>
+					)}
 						</>
 					)}
 					<p className="muted">
 						{fromFile
 							? "MP4, MKV or WebM on this machine, published as it is: no re-encoding, at its own timing."
-							: `${preset.width}×${preset.height} · ${preset.framerate} fps · ${formatBitrate(preset.bitrate)} · a group every ${preset.keyframeInterval} frames`}
+							: form.renditions > 1 && form.video !== "none"
+								? `Up to ${planRenditions(preset, preset, form.renditions).map((r) => `${r.width}×${r.height} at ${formatBitrate(r.bitrate)}`).join(", ")} · ${preset.framerate} fps · never above the source's size`
+								: `${preset.width}×${preset.height} · ${preset.framerate} fps · ${formatBitrate(preset.bitrate)} · a group every ${preset.keyframeInterval} frames`}
 					</p>
 					<button type="submit" className={`button ${running ? "danger" : "primary"}`} disabled={busy || !form.originId || (fromFile && !running && !form.filePath.trim())}>
 						{running ? <Square size={16} aria-hidden /> : <Radio size={16} aria-hidden />}
@@ -216,6 +235,7 @@ export function GoLivePanel() {
 				</form>
 			</div>
 			{form.video === "scene" && <ScenesPanel />}
+			{form.audio === "mixer" && !fromFile && <MixerPanel />}
 			{publication && (
 				<div className="live-stats" aria-label="Live statistics">
 					<dl>
@@ -276,6 +296,7 @@ export function GoLivePanel() {
 							title="Chunks the studio received; unusable ones (a delta before any keyframe) are not published"
 						/>
 					</dl>
+					<RenditionsTable live={live} />
 					<table>
 						<caption>Destinations</caption>
 						<thead>

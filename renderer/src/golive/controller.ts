@@ -9,6 +9,7 @@ import { FrameRateMeter } from "../../../shared/frame-rate";
 import { chooseAudioConfig, chooseVideoConfig, type VideoPreset } from "./presets";
 import { mediaTarget, targetTransfer } from "./targets";
 import type { Program } from "./compositor/program";
+import { planRenditions, renditionConfigs, renditionSpec, renditionTargets, waitForRenditions, type RenditionCount, type RenditionOutput, type RenditionPlan } from "./simulcast";
 
 /** What to capture. */
 export type VideoSource =
@@ -18,7 +19,11 @@ export type VideoSource =
 	| { kind: "scene"; program: Program }
 	| { kind: "none" };
 /** Which microphone, if any. */
-export type AudioSource = { kind: "microphone"; deviceId?: string } | { kind: "none" };
+export type AudioSource =
+	| { kind: "microphone"; deviceId?: string }
+	/** A track made elsewhere (the audio mixer's program, issue 16); the session stops it when it ends. */
+	| { kind: "track"; track: MediaStreamTrack }
+	| { kind: "none" };
 
 /** Options for {@link goLive}. */
 export interface GoLiveOptions {
@@ -27,6 +32,8 @@ export interface GoLiveOptions {
 	video: VideoSource;
 	audio: AudioSource;
 	preset: VideoPreset;
+	/** Simulcast (issue 16): how many video renditions to encode; 1 when absent. */
+	renditions?: RenditionCount;
 }
 
 /** Per-track counters the workers report about once a second, from capture to the media channel. */
@@ -45,6 +52,10 @@ export interface LiveSession {
 	 */
 	sourceFramerate: number | null;
 	encoders: Map<"video" | "audio", EncoderStats>;
+	/** Simulcast: the renditions encoded (one without simulcast), largest first. */
+	renditionPlans: RenditionPlan[];
+	/** Simulcast: counters of renditions 1.. by rendition (rendition 0's are `encoders.get("video")`). */
+	renditionEncoders: Map<number, EncoderStats>;
 	/** Called with fresh counters. */
 	onStats: (() => void) | undefined;
 	/** Called when something fails after start (an encoder error, a closed channel). */
@@ -105,6 +116,7 @@ async function capture(opts: GoLiveOptions): Promise<MediaStream> {
 		const display = await navigator.mediaDevices.getDisplayMedia({ video: { frameRate: preset.framerate }, audio: false });
 		display.getVideoTracks().forEach((t) => stream.addTrack(t));
 	}
+	if (opts.audio.kind === "track") stream.addTrack(opts.audio.track);
 	const wantCamera = opts.video.kind === "camera";
 	const wantMic = opts.audio.kind === "microphone";
 	if (wantCamera || wantMic) {
@@ -163,13 +175,22 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 		let sourceFramerate: number | null = null;
 		let countCapture: ((stats: PipelineStats) => PipelineStats) | undefined;
 		let videoConfig: VideoEncoderConfig | undefined;
+		// Simulcast (simulcast.ts): the planned renditions and their configs, rendition 0 first.
+		const simulcast = opts.renditions && opts.renditions > 1 ? opts.renditions : undefined;
+		let plans: RenditionPlan[] = [];
+		let configs: VideoEncoderConfig[] = [];
+		const extraRenditions = () => (configs.length > 1 ? configs.slice(1).map((config, i) => ({ config, keyframeInterval: plans[i + 1]!.keyframeInterval })) : undefined);
 		if (videoTrack) {
 			const settings = videoTrack.getSettings();
 			sourceFramerate = settings.frameRate ?? null;
 			// Encode what the source really delivers (even dimensions, as encoders require).
 			const width = (settings.width ?? opts.preset.width) & ~1;
 			const height = (settings.height ?? opts.preset.height) & ~1;
-			videoConfig = await chooseVideoConfig({ width, height, framerate: opts.preset.framerate, bitrate: opts.preset.bitrate });
+			if (simulcast) {
+				plans = planRenditions({ width, height }, opts.preset, simulcast);
+				configs = await renditionConfigs(plans);
+				videoConfig = configs[0]!;
+			} else videoConfig = await chooseVideoConfig({ width, height, framerate: opts.preset.framerate, bitrate: opts.preset.bitrate });
 			videoCodec = videoConfig.codec;
 			const Processor = trackProcessor();
 			countCapture = captureCounter(videoTrack);
@@ -181,19 +202,23 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			workers.set(
 				"video",
 				startWorker(
-					{ type: "start-video", readable: processor.readable, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval, frameIntervalUs },
+					{ type: "start-video", readable: processor.readable, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval, frameIntervalUs, renditions: extraRenditions() },
 					[processor.readable as unknown as Transferable],
 				),
 			);
 		} else if (opts.video.kind === "scene") {
 			const { program } = opts.video;
 			const { width, height } = program.format;
-			videoConfig = await chooseVideoConfig({ width: width & ~1, height: height & ~1, framerate: program.format.framerate, bitrate: opts.preset.bitrate });
+			if (simulcast) {
+				plans = planRenditions({ width: width & ~1, height: height & ~1 }, { ...opts.preset, framerate: program.format.framerate }, simulcast);
+				configs = await renditionConfigs(plans);
+				videoConfig = configs[0]!;
+			} else videoConfig = await chooseVideoConfig({ width: width & ~1, height: height & ~1, framerate: program.format.framerate, bitrate: opts.preset.bitrate });
 			videoCodec = videoConfig.codec;
 			sourceFramerate = program.format.framerate;
 			const frames = program.attachEncoder();
 			detachProgram = () => program.detachEncoder();
-			workers.set("video", startWorker({ type: "start-video", frames, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval }, [frames]));
+			workers.set("video", startWorker({ type: "start-video", frames, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval, renditions: extraRenditions() }, [frames]));
 		}
 		let audioConfig: AudioEncoderConfig | undefined;
 		if (audioTrack) {
@@ -204,8 +229,9 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 		}
 		if (workers.size === 0) throw new Error("choose a video or an audio source");
 
+		let renditionOuts: RenditionOutput[] = [];
 		const [videoOut, audioOut] = await Promise.all([
-			workers.has("video") ? waitFor(workers.get("video")!, "decoder-config", 10_000) : undefined,
+			workers.has("video") ? (configs.length > 1 ? waitForRenditions(workers.get("video")!, configs.length, 10_000).then((outs) => ((renditionOuts = outs), outs[0])) : waitFor(workers.get("video")!, "decoder-config", 10_000)) : undefined,
 			workers.has("audio") ? waitFor(workers.get("audio")!, "decoder-config", 10_000) : undefined,
 		]);
 		const info = await api.invoke("golive.start", {
@@ -222,6 +248,7 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 							bitrate: opts.preset.bitrate,
 						}
 					: undefined,
+			renditions: renditionOuts.length > 1 ? renditionOuts.slice(1).map((out, i) => renditionSpec(plans[i + 1]!, configs[i + 1]!, out)) : undefined,
 			audio:
 				audioOut && audioConfig
 					? { codec: audioOut.codec, description: audioOut.description, sampleRate: audioOut.sampleRate ?? 48_000, numberOfChannels: audioOut.numberOfChannels ?? audioConfig.numberOfChannels, bitrate: audioConfig.bitrate ?? 128_000 }
@@ -235,6 +262,8 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			videoCodec,
 			sourceFramerate,
 			encoders: new Map(),
+			renditionPlans: plans.length > 0 ? plans : videoConfig ? [{ width: videoConfig.width, height: videoConfig.height, framerate: opts.preset.framerate, bitrate: opts.preset.bitrate, keyframeInterval: opts.preset.keyframeInterval }] : [],
+			renditionEncoders: new Map(),
 			onStats: undefined,
 			onError: undefined,
 			onEnded: undefined,
@@ -259,8 +288,10 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 				session.onEnded?.(update.ended.reason);
 				return;
 			}
-			const target = update.tracks.find((t) => t.kind === "video")?.targetBitrate;
-			if (target) workers.get("video")?.postMessage({ type: "bitrate", bitrate: target } satisfies ToWorker);
+			// Every rendition follows its own target (simulcast-adapt.ts in the engine).
+			for (const { rendition, bitrate } of renditionTargets(update)) {
+				workers.get("video")?.postMessage({ type: "bitrate", bitrate, rendition: rendition || undefined } satisfies ToWorker);
+			}
 			session.onStats?.();
 		});
 		for (const channel of info.channels) {
@@ -268,13 +299,16 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			if (!worker) continue;
 			const target = await mediaTarget(channel.channel);
 			// A MessagePort can reach the worker only in the transfer list (a copy throws DataCloneError).
-			worker.postMessage({ type: "attach", target } satisfies ToWorker, targetTransfer(target));
+			const rendition = channel.rendition ?? 0;
+			worker.postMessage({ type: "attach", target, rendition: rendition || undefined } satisfies ToWorker, targetTransfer(target));
 			worker.addEventListener("message", (ev: MessageEvent<FromWorker>) => {
-				if (ev.data.type === "stats") {
-					const { type: _t, ...stats } = ev.data;
-					session.encoders.set(channel.kind, channel.kind === "video" && countCapture ? countCapture(stats) : stats);
+				// One listener per channel; simulcast renditions share the video worker: each takes its own.
+				if (ev.data.type === "stats" && (ev.data.rendition ?? 0) === rendition) {
+					const { type: _t, rendition: _r, ...stats } = ev.data;
+					if (rendition > 0) session.renditionEncoders.set(rendition, stats);
+					else session.encoders.set(channel.kind, channel.kind === "video" && countCapture ? countCapture(stats) : stats);
 					session.onStats?.();
-				} else if (ev.data.type === "error") session.onError?.(ev.data.message);
+				} else if (ev.data.type === "error" && rendition === 0) session.onError?.(ev.data.message);
 			});
 		}
 		return session;

@@ -7,6 +7,7 @@ import { FrameRateMeter } from "../../../shared/frame-rate";
 import type { FromWorker, PipelineStats, ToWorker } from "./protocol";
 import { MediaSink } from "./sink";
 import { framesFromPort } from "./compositor/frame-port";
+import { RenditionEncoder } from "./rendition-encoder";
 
 // Typed by hand: pulling lib.webworker into the one tsconfig would clash with the DOM typings.
 const scope = self as unknown as { postMessage(msg: FromWorker): void; onmessage: ((ev: MessageEvent<ToWorker>) => void) | null };
@@ -27,6 +28,8 @@ let videoConfig: VideoEncoderConfig | undefined;
 let reader: ReadableStreamDefaultReader<VideoFrame | AudioData> | undefined;
 // Timestamps start at 0 for each broadcast: capture clocks start anywhere.
 let epochUs: number | undefined;
+/** Simulcast renditions 1.. (issue 16), fed the frames read for rendition 0. */
+const renditions: RenditionEncoder[] = [];
 
 function toHex(buffer: AllowSharedBufferSource | undefined): string | undefined {
 	if (!buffer) return undefined;
@@ -92,7 +95,10 @@ function stats(): PipelineStats {
 	};
 }
 
-setInterval(() => post({ type: "stats", ...stats() }), 1000);
+setInterval(() => {
+	post({ type: "stats", ...stats() });
+	for (const r of renditions) r.report();
+}, 1000);
 
 scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 	const msg = ev.data;
@@ -103,6 +109,7 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 				const encoder = new VideoEncoder({ output, error: (e) => post({ type: "error", message: e.message }) });
 				encoder.configure(msg.config);
 				videoEncoder = encoder;
+				msg.renditions?.forEach((r, i) => renditions.push(new RenditionEncoder(i + 1, r.config, r.keyframeInterval, post)));
 				encodeQueueSize = () => (encoder.state === "configured" ? encoder.encodeQueueSize : 0);
 				let count = 0;
 				let lastTimestamp = -Infinity;
@@ -124,6 +131,8 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 						return;
 					}
 					lastTimestamp = frame.timestamp;
+					// Each rendition decides on its own whether its encoder can take the frame.
+					for (const r of renditions) r.offer(frame as VideoFrame);
 					if (encoder.encodeQueueSize > 2) {
 						counts.encoderBusy++;
 						return;
@@ -136,7 +145,9 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 				// Flushed: whatever it still holds it will never output.
 				counts.encoderDropped += inEncoder.splice(0).length;
 				encoder.close();
+				await Promise.all(renditions.map((r) => r.flush()));
 				post({ type: "stats", ...stats() });
+				for (const r of renditions) r.report();
 				post({ type: "ended" });
 				break;
 			}
@@ -161,10 +172,12 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 				break;
 			}
 			case "attach":
-				sink.attach(msg.target);
+				if (msg.rendition) renditions.find((r) => r.rendition === msg.rendition)?.attach(msg.target);
+				else sink.attach(msg.target);
 				break;
 			case "bitrate":
-				if (videoEncoder && videoConfig && videoEncoder.state === "configured" && videoConfig.bitrate !== msg.bitrate) {
+				if (msg.rendition) renditions.find((r) => r.rendition === msg.rendition)?.setBitrate(msg.bitrate);
+				else if (videoEncoder && videoConfig && videoEncoder.state === "configured" && videoConfig.bitrate !== msg.bitrate) {
 					videoConfig = { ...videoConfig, bitrate: msg.bitrate };
 					videoEncoder.configure(videoConfig);
 				}
@@ -173,6 +186,7 @@ scope.onmessage = async (ev: MessageEvent<ToWorker>) => {
 				stopped = true;
 				await reader?.cancel().catch(() => {});
 				sink.close();
+				for (const r of renditions) r.close();
 				break;
 		}
 	} catch (err) {

@@ -23,18 +23,27 @@ export type ToWorker =
 			 * frames only when something changes; a slow camera leaves gaps it never filled).
 			 */
 			frameIntervalUs?: number;
+			/**
+			 * Simulcast (issue 16): further renditions encoded from the same frames, each by its own
+			 * encoder in this worker (rendition-encoder.ts); rendition 0 is `config`, these 1, 2.
+			 */
+			renditions?: { config: VideoEncoderConfig; keyframeInterval: number }[];
 	  }
 	| { type: "start-audio"; readable: ReadableStream<AudioData>; config: AudioEncoderConfig }
-	| { type: "attach"; target: SinkTarget }
-	| { type: "bitrate"; bitrate: number }
+	/** `rendition` (simulcast): which rendition's chunks go to `target`; absent for rendition 0. */
+	| { type: "attach"; target: SinkTarget; rendition?: number }
+	| { type: "bitrate"; bitrate: number; rendition?: number }
 	| { type: "stop" };
 
 /** Worker to main thread. */
 export type FromWorker =
 	/** The encoder's first output: what the catalog needs (avcC / OpusHead as hex). */
-	| { type: "decoder-config"; codec: string; description?: string; codedWidth?: number; codedHeight?: number; sampleRate?: number; numberOfChannels?: number }
-	/** About once a second: every frame's fate, counted where it happens (see {@link PipelineStats}). */
-	| ({ type: "stats" } & PipelineStats)
+	| { type: "decoder-config"; codec: string; description?: string; codedWidth?: number; codedHeight?: number; sampleRate?: number; numberOfChannels?: number; rendition?: number }
+	/**
+	 * About once a second: every frame's fate, counted where it happens (see {@link PipelineStats});
+	 * `rendition` names a simulcast rendition other than 0.
+	 */
+	| ({ type: "stats"; rendition?: number } & PipelineStats)
 	| { type: "error"; message: string }
 	| { type: "ended" };
 

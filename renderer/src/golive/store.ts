@@ -8,7 +8,9 @@ import { errorText } from "../lib/errors";
 import { requireApi } from "../stores/host";
 import { goLive, type AudioSource, type LiveSession, type VideoSource } from "./controller";
 import { PRESETS, type VideoPreset } from "./presets";
+import type { RenditionCount } from "./simulcast";
 import { useScenes } from "./compositor/scenes-store";
+import { mixerProgramTrack } from "./mixer/store";
 
 /** The form's fields. */
 export interface GoLiveForm {
@@ -20,10 +22,13 @@ export interface GoLiveForm {
 	filePath: string;
 	loop: boolean;
 	cameraId: string;
-	audio: AudioSource["kind"];
+	/** A microphone as it is, the audio mixer's program (issue 16), or none. */
+	audio: Exclude<AudioSource["kind"], "track"> | "mixer";
 	microphoneId: string;
 	presetId: string;
 	custom: VideoPreset;
+	/** Simulcast (issue 16): how many video renditions to publish (simulcast.ts plans them). */
+	renditions: RenditionCount;
 }
 
 /** State of the Go Live view. */
@@ -101,6 +106,7 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 		microphoneId: "",
 		presetId: "720p30",
 		custom: { id: "custom", label: "Custom", width: 1280, height: 720, framerate: 30, bitrate: 2_500_000, keyframeInterval: 60 },
+		renditions: 1,
 	},
 	cameras: [],
 	microphones: [],
@@ -125,13 +131,16 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 		if (phase !== "idle") return;
 		set({ phase: "starting", error: null });
 		if (form.video === "file") return startFile(form);
+		let mixed: MediaStreamTrack | undefined;
 		try {
+			if (form.audio === "mixer") mixed = await mixerProgramTrack();
 			const live = await goLive(requireApi(), {
 				originId: form.originId,
 				path: form.path.trim(),
 				video: form.video === "scene" ? sceneSource() : form.video === "camera" ? { kind: "camera", deviceId: form.cameraId || undefined } : { kind: form.video === "screen" ? "screen" : "none" },
-				audio: form.audio === "microphone" ? { kind: "microphone", deviceId: form.microphoneId || undefined } : { kind: "none" },
+				audio: form.audio === "microphone" ? { kind: "microphone", deviceId: form.microphoneId || undefined } : mixed ? { kind: "track", track: mixed } : { kind: "none" },
 				preset: selectedPreset(form),
+				renditions: form.renditions,
 			});
 			live.onStats = () => set({ tick: get().tick + 1 });
 			live.onError = (message) => set({ error: message });
@@ -147,6 +156,7 @@ export const useGoLive = create<GoLiveState>()((set, get) => ({
 			// Labels are only visible once capture was allowed.
 			void get().loadDevices();
 		} catch (err) {
+			mixed?.stop();
 			set({ phase: "idle", error: errorText(err) });
 		}
 	},

@@ -32,6 +32,8 @@ window.moqWatchProbe = () => {
 		// Playback position of the audio worklet (ms of media time): it advances only while decoded audio plays.
 		audioTimestamp: watch.audio.out.timestamp.peek() ?? null,
 		display: watch.video.out.display.peek() ?? null,
+		// The video rendition (track name) the element chose from the catalog (simulcast, issue 16).
+		track: watch.video.source?.out?.track?.peek?.() ?? null,
 		canvas: { width: canvas.width, height: canvas.height },
 	};
 };
