@@ -201,8 +201,8 @@ export class LiveBroadcast {
 	 * Ends the broadcast without cutting its tail off. At once: ingest refuses further chunks
 	 * (CLOSED) and every track closes, so subscribers see each track's end after its last frame.
 	 * Then it waits until every session publishing the origin has served those tails (its
-	 * subscriptions finished, its socket queue empty; see `sessions/drain.ts`), for at most
-	 * `timeoutMs` so a dead relay cannot hold the stop, and only then ends the broadcast and
+	 * subscriptions finished, its socket queue empty; see `sessions/drain.ts`), giving up once that
+	 * made no progress for `timeoutMs` so a dead relay cannot hold the stop, and only then ends the broadcast and
 	 * leaves the origin, which unannounces it. Ending first would let the unannounce overtake the
 	 * last groups. Idempotent: every call returns the first call's promise, which never rejects.
 	 */

@@ -113,7 +113,7 @@ export class FilePublishManager {
 
 	/**
 	 * Stops a publication: its tracks end after their last frame and, once the sessions have
-	 * served those tails (at most SERVED_DRAIN_TIMEOUT_MS), the broadcast ends. NOT_FOUND for an
+	 * served those tails (or they made no progress for SERVED_DRAIN_TIMEOUT_MS), the broadcast ends. NOT_FOUND for an
 	 * unknown id.
 	 */
 	async stop(id: string): Promise<FilePublishInfo> {

@@ -12,8 +12,17 @@ import { groupStreamsInFlight } from "../transport/moq-net-delivery";
 import { sleep } from "../sleep";
 import type { SessionManager } from "./manager";
 
-/** How long a finished broadcast waits for its tail to drain before it ends regardless. */
+/**
+ * How long a finished broadcast's tail may make no progress (no subscription or group stream
+ * finishing, no byte of it served or leaving a socket) before the broadcast ends regardless.
+ */
 export const SERVED_DRAIN_TIMEOUT_MS = 6000;
+/**
+ * However long a tail keeps moving, its broadcast ends after this many stall periods. A fixed 6 s
+ * cut the last second of four files published at once on a starved machine (the tail was still
+ * moving, slowly: test/media/concurrent-ends.test.ts under eight CPU hogs).
+ */
+const DRAIN_CAP_STALLS = 10;
 
 /** How often the backlog is polled: the counters it reads have no change events. */
 const POLL_MS = 20;
@@ -68,43 +77,67 @@ function unsentSince(sessions: SessionManager, marks: Map<string, number>): numb
 }
 
 /**
- * Resolves true once `pending()` has read 0 twice in a row, one poll apart, or false after
- * `timeoutMs` (or at once when `signal` aborts). Two readings, because `@moq/net` ends a
+ * Resolves true once `pending()` has read 0 twice in a row, one poll apart, or false once
+ * `progress()` (by default `pending()` itself) has not changed for `stallMs`, at `deadline`
+ * (epoch ms), or at once when `signal` aborts. Two readings, because `@moq/net` ends a
  * subscription when its last group is handed to a stream writer, a moment before that writer
  * queues the group's bytes on the socket.
  */
-export async function drained(pending: () => number, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
-	const deadline = Date.now() + timeoutMs;
+export async function drained(
+	pending: () => number,
+	stallMs: number,
+	signal?: AbortSignal,
+	opts: { progress?: () => unknown; deadline?: number } = {},
+): Promise<boolean> {
+	const progress = opts.progress ?? pending;
+	let mark = progress();
+	let movedAt = Date.now();
 	let zeros = 0;
 	for (;;) {
 		zeros = pending() > 0 ? 0 : zeros + 1;
 		if (zeros >= 2) return true;
-		if (Date.now() >= deadline || signal?.aborted) return false;
+		const now = Date.now();
+		const moved = progress();
+		if (moved !== mark) {
+			mark = moved;
+			movedAt = now;
+		}
+		if (now - movedAt >= stallMs || (opts.deadline !== undefined && now >= opts.deadline) || signal?.aborted) return false;
 		await sleep(POLL_MS, signal);
 	}
+}
+
+/** Bytes of the broadcast at `path` the sessions' forwarders have served so far (its tail moving). */
+function servedBytes(sessions: SessionManager, sessionIds: Iterable<string>, path: string): number {
+	let bytes = 0;
+	for (const id of sessionIds) bytes += statsOf(sessions, id)?.broadcasts.find((b) => b.direction === "publish" && b.path === path)?.bytes ?? 0;
+	return bytes;
 }
 
 /**
  * Waits until the broadcast at `path` owes `sessionIds` nothing: every subscription to it has
  * finished (its tail was handed to the socket), then every byte handed to those sockets up to
- * that moment has left them. True when drained within `timeoutMs` in all.
+ * that moment has left them. False when that made no progress for `stallMs` (a peer that stopped
+ * reading), or took longer than {@link DRAIN_CAP_STALLS} of them in all.
  */
-export async function drainServed(sessions: SessionManager, sessionIds: () => Iterable<string>, path: string, timeoutMs = SERVED_DRAIN_TIMEOUT_MS, signal?: AbortSignal): Promise<boolean> {
-	const deadline = Date.now() + timeoutMs;
-	if (!(await drained(() => servedSubscriptions(sessions, sessionIds(), path), timeoutMs, signal))) return false;
+export async function drainServed(sessions: SessionManager, sessionIds: () => Iterable<string>, path: string, stallMs = SERVED_DRAIN_TIMEOUT_MS, signal?: AbortSignal): Promise<boolean> {
+	const deadline = Date.now() + stallMs * DRAIN_CAP_STALLS;
+	const served = () => servedSubscriptions(sessions, sessionIds(), path);
+	const progress = () => `${served()}/${servedBytes(sessions, sessionIds(), path)}`;
+	if (!(await drained(served, stallMs, signal, { progress, deadline }))) return false;
 	const marks = handedOut(sessions, sessionIds());
-	return drained(() => unsentSince(sessions, marks), Math.max(0, deadline - Date.now()), signal);
+	return drained(() => unsentSince(sessions, marks), stallMs, signal, { deadline });
 }
 
 /**
  * Waits until every session that publishes `originId` owes nothing for `path`: the drain of a
  * broadcast published into an origin (Go Live, file publications). True when drained in time.
  */
-export function drainOrigin(sessions: SessionManager, originId: string, path: string, timeoutMs = SERVED_DRAIN_TIMEOUT_MS, signal?: AbortSignal): Promise<boolean> {
+export function drainOrigin(sessions: SessionManager, originId: string, path: string, stallMs = SERVED_DRAIN_TIMEOUT_MS, signal?: AbortSignal): Promise<boolean> {
 	const serving = () =>
 		sessions
 			.list()
 			.filter((s) => s.publishOrigin === originId)
 			.map((s) => s.id);
-	return drainServed(sessions, serving, path, timeoutMs, signal);
+	return drainServed(sessions, serving, path, stallMs, signal);
 }
