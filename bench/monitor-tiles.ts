@@ -414,6 +414,9 @@ async function studioSlot(browser: Browser, t: TestStudio, tiles: number): Promi
 			progress(`studio: watching ${broadcastPath(i)}`);
 		}
 		await page.getByRole("heading", { name: "Monitor" }).waitFor();
+		// Playwright reports a worker a moment after the page created it (the last tile's can come
+		// after its tile shows on a loaded machine): wait for them before counting.
+		for (const end = Date.now() + 15_000; workers.length < tiles && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
 		await Promise.all(instrumenting);
 		if (workers.length !== tiles) throw new Error(`${workers.length} decode workers for ${tiles} tiles`);
 		await sleep(WARMUP_SECONDS * 1000);
