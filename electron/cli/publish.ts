@@ -72,7 +72,9 @@ export const publishCommand: Command = {
 			]);
 			// End the broadcast only once the relay has read every track to its end (and the socket
 			// has sent it): an unannounce overtaking the tail would cut the last frames off.
-			await drainServed(held.studio.sessions, () => [held.sessionId], path);
+			if (!(await drainServed(held.studio.sessions, () => [held.sessionId], path))) {
+				held.studio.logger.scope("publish").warn(`${path}: the relay had not read the whole broadcast when it ended (no progress for a while); its last frames may be missing`);
+			}
 			producer.close();
 			const frames = Object.values(summary.tracks).reduce((n, t) => n + t.frames, 0);
 			held.printer.print(

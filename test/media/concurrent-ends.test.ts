@@ -48,16 +48,23 @@ describe("publishers that end together", () => {
 			for (let i = 0; i < 4; i++) {
 				const rec = studio.recordings.list().find((r) => r.path === `shows/${i}.hang`)!;
 				if (rec.state !== "finished" || rec.end !== "ended") problems.push(`${i}: ${rec.state}, ${rec.end}`);
+				if (!rec.file) {
+					problems.push(`${i}: no file`);
+					continue;
+				}
 				for (const kind of ["v", "a"] as const) {
-					const [src, got] = await Promise.all([packetHashes(sources[i]!, kind), packetHashes(rec.file!, kind)]);
+					// A file without the track reads as no packets, so the report still covers every track.
+					const [src, got] = await Promise.all([packetHashes(sources[i]!, kind), packetHashes(rec.file, kind).catch(() => [])]);
 					if (got.length === src.length && got.every((h, j) => h === src[j])) continue;
 					const from = src.indexOf(got[0] ?? "");
 					const holes = got.some((h, j) => h !== src[from + j]);
-					problems.push(`${i}${kind}: ${got.length}/${src.length} packets, source ${from} to ${from + got.length - 1}${holes ? " with holes" : ""}`);
+					problems.push(`${i}${kind}: ${got.length}/${src.length} packets, source ${from} to ${from + got.length - 1}${holes ? " with holes" : ""}; ${rec.tracks.map((t) => `${t.name} ${t.state} (${t.reason}), ${t.gaps} gaps, ${t.resubscribes} resubscribes`).join("; ")}`);
 				}
-				expect(await decodeErrors(rec.file!)).toBe("");
+				const errors = await decodeErrors(rec.file);
+				if (errors) problems.push(`${i}: decode errors ${errors}`);
 			}
-			expect(problems, stderrs.join("\n---\n")).toEqual([]);
+			const warnings = studio.logger.recent("info", 500).map((e) => `${e.scope}: ${e.message}`);
+			expect(problems, [...warnings, ...stderrs].join("\n---\n")).toEqual([]);
 		} finally {
 			await studio.close();
 		}

@@ -6,10 +6,33 @@
 import type * as Moq from "@moq/net";
 import type { OriginBroadcast, RemoteBroadcast } from "../origins/broadcast";
 import type { OriginRegistry } from "../origins/registry";
+import { QUIET_TICK_MS, QuietClock } from "../quiet-clock";
 import { Recorder, type EpochResult, type RecorderOptions, type RecordingSummary } from "../record";
+import { sleep } from "../sleep";
 
-/** How long a part may keep receiving after its broadcast was unannounced (frames in flight). */
+/**
+ * After its broadcast was unannounced, a part keeps receiving (frames in flight) until no frame
+ * arrived for this long, counted in running time (see quiet-clock.ts): a fixed 2 s of wall-clock
+ * time cut the last half second of files recorded on a starved machine.
+ */
 export const UNANNOUNCE_DRAIN_MS = 2000;
+/** However long frames keep arriving after the unannounce, the part ends after this. */
+const UNANNOUNCE_DRAIN_CAP_MS = 60_000;
+
+/** Frames the recorder has taken so far, over every track: its progress. */
+function framesTaken(recorder: Recorder): number {
+	let frames = 0;
+	for (const t of Object.values(recorder.progress().tracks)) frames += t.frames;
+	return frames;
+}
+
+/** Aborts `part` once the recorder has taken no frame for {@link UNANNOUNCE_DRAIN_MS}, or at the cap; stops with `watch`. */
+async function drainAfterUnannounce(recorder: Recorder, part: AbortController, watch: AbortSignal): Promise<void> {
+	const quiet = new QuietClock(() => framesTaken(recorder));
+	const cap = Date.now() + UNANNOUNCE_DRAIN_CAP_MS;
+	while (!watch.aborted && quiet.read() < UNANNOUNCE_DRAIN_MS && Date.now() < cap) await sleep(QUIET_TICK_MS, watch);
+	if (!watch.aborted) part.abort("aborted");
+}
 
 /**
  * When the protocol does not mark the relay's initial announcements (moq-lite 03/04; lite-01/02
@@ -129,10 +152,10 @@ export async function recordFromOrigin(opts: FollowOptions): Promise<RecordingSu
 			const partStop = new AbortController();
 			const onStop = () => partStop.abort("aborted");
 			opts.signal.addEventListener("abort", onStop, { once: true });
-			let drain: ReturnType<typeof setTimeout> | undefined;
+			const drain = new AbortController();
 			void part.broadcast.done.then(() => {
 				if ((part.broadcast as Partial<RemoteBroadcast>).endReason === "disconnected") partStop.abort("aborted");
-				else drain = setTimeout(() => partStop.abort("aborted"), UNANNOUNCE_DRAIN_MS);
+				else void drainAfterUnannounce(recorder, partStop, drain.signal);
 			});
 			let result: EpochResult;
 			try {
@@ -140,7 +163,7 @@ export async function recordFromOrigin(opts: FollowOptions): Promise<RecordingSu
 				result = await recorder.record(part.consumer, partStop.signal, { fromFirstGroup: part.caught });
 				if (recorder.path) opts.onStarted?.(recorder);
 			} finally {
-				clearTimeout(drain);
+				drain.abort();
 				opts.signal.removeEventListener("abort", onStop);
 				part.consumer.close();
 			}

@@ -13,6 +13,7 @@
 import * as Moq from "@moq/net";
 import { GroupCacheBudget, MEDIA_CACHE_MAX_BYTES } from "../hang/cache-budget";
 import { ChangeSignal } from "../change-signal";
+import { QuietClock } from "../quiet-clock";
 import { paceGroup } from "../transport/moq-net-backpressure";
 import { race } from "../transport/moq-net-leaks";
 import type { RelayLog } from "./log";
@@ -77,10 +78,11 @@ export interface TrackHost {
  * or once nothing moved for {@link TRACK_DRAIN_STALL_MS} by `lastMoved`. Never rejects.
  */
 async function settleWhileMoving(running: ReadonlySet<Promise<void>>, lastMoved: () => number, change: ChangeSignal): Promise<void> {
+	const quiet = new QuietClock(lastMoved);
 	while (running.size > 0) {
-		const quiet = performance.now() - lastMoved();
-		if (quiet >= TRACK_DRAIN_STALL_MS) return;
-		await change.within(TRACK_DRAIN_STALL_MS - quiet);
+		const ms = quiet.read();
+		if (ms >= TRACK_DRAIN_STALL_MS) return;
+		await quiet.wait(change, TRACK_DRAIN_STALL_MS - ms);
 	}
 }
 
@@ -346,18 +348,22 @@ export class RelayTrack {
 		const token = {};
 		this.#finishing = token;
 		const deadline = performance.now() + UNANNOUNCE_DRAIN_MAX_MS;
+		// In running time: a starved relay reads its sockets before calling the tail missing. A
+		// track idle long before the unannounce (a catalog) ends at once, after one look at them.
+		const quiet = new QuietClock(() => this.#lastArrival, performance.now() - this.#lastArrival);
+		await quiet.wait(this.#change, 0);
 		for (;;) {
 			// Closed meanwhile, or a publisher took the route over: the track lives on.
 			if (this.#closed || this.#finishing !== token) return;
 			const now = performance.now();
 			if (now >= deadline && this.#acceptBelow === undefined) this.#acceptBelow = this.#maxUpstream + 1;
-			const quiet = now - this.#lastArrival;
-			if (this.#forwarding.size === 0 && quiet >= TRACK_DRAIN_QUIET_MS) break;
+			const ms = quiet.read();
+			if (this.#forwarding.size === 0 && ms >= TRACK_DRAIN_QUIET_MS) break;
 			// Bytes stopped moving: what is left is not coming.
-			if (quiet >= TRACK_DRAIN_STALL_MS) break;
-			let wait = this.#forwarding.size === 0 ? TRACK_DRAIN_QUIET_MS - quiet : TRACK_DRAIN_STALL_MS - quiet;
+			if (ms >= TRACK_DRAIN_STALL_MS) break;
+			let wait = this.#forwarding.size === 0 ? TRACK_DRAIN_QUIET_MS - ms : TRACK_DRAIN_STALL_MS - ms;
 			if (this.#acceptBelow === undefined) wait = Math.min(wait, deadline - now);
-			await this.#change.within(wait);
+			await quiet.wait(this.#change, wait);
 		}
 		this.close();
 	}

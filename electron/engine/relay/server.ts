@@ -12,6 +12,7 @@ import * as Moq from "@moq/net";
 import { type WebSocket, WebSocketServer } from "ws";
 import { StudioError } from "../../../shared/errors";
 import { assertSafeListen, authorize } from "./auth";
+import { openWithoutPeerEndWait } from "../transport/moq-net-delivery";
 import { closeCodeFor } from "./close-codes";
 import { safeLog, silentLog } from "./log";
 import { type RelayOptions, type ResolvedRelayOptions, resolveOptions } from "./options";
@@ -284,7 +285,8 @@ class RelayServer implements RelayHandle {
 		try {
 			// DESIGN §4: the QMux session must be ready before @moq/net reads its protocol.
 			await timeout(transport.ready, this.#opts.handshakeTimeoutMs, `${kind} handshake`);
-			const conn = await timeout(Moq.Connection.accept(transport, url), this.#opts.handshakeTimeoutMs, "MoQ SETUP");
+			const accept = () => Moq.Connection.accept(transport, url);
+			const conn = await timeout(transport instanceof Qmux ? accept() : openWithoutPeerEndWait(accept), this.#opts.handshakeTimeoutMs, "MoQ SETUP");
 			if (this.#closing) {
 				conn.close();
 				return;

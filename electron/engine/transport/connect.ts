@@ -9,6 +9,7 @@ import * as Moq from "@moq/net";
 import { StudioError } from "../../../shared/errors";
 import { QMUX_WINDOWS } from "./qmux-config";
 import { CLIENT_ALPNS } from "./alpn";
+import { openWithoutPeerEndWait } from "./moq-net-delivery";
 import { openWebSocket, type SocketCounters } from "./websocket";
 import { webSocketUrl } from "./url";
 import { adaptSession, certificateHash, loadWebTransport, type TransportKind } from "./webtransport";
@@ -185,7 +186,7 @@ async function openWebTransportConnection(url: URL, http3: boolean, options: Moq
 		session = adaptSession(raw);
 		await withTimeout(session.ready, options.timeoutMs, `the WebTransport handshake with ${where}`);
 		const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]) : AbortSignal.timeout(options.timeoutMs);
-		const established = await Moq.Connection.connect(target, { transport: session, signal });
+		const established = await openWithoutPeerEndWait(() => Moq.Connection.connect(target, { transport: session, signal }));
 		const counters: SocketCounters = { bytesIn: 0, bytesOut: 0, lastActivity: Date.now() };
 		const socket = new WebTransportSocket(session.closed, counters);
 		const opened = session;

@@ -42,6 +42,7 @@ import { pathToFileURL } from "node:url";
 import * as Moq from "@moq/net";
 // The leak-free race and tryOpen must be in place first: this wraps whatever tryOpen is installed.
 import { ChangeSignal } from "../change-signal";
+import { QuietClock } from "../quiet-clock";
 import { wireGroupCreated } from "./moq-net-backpressure";
 import { race } from "./moq-net-leaks";
 import { patchedMoqNetRoot } from "./moq-net-version";
@@ -100,31 +101,28 @@ class WireTrack {
 		this.#signal.notify();
 	}
 
-	/** Resolves on the next change or after `ms`. */
-	changedWithin(ms: number): Promise<void> {
-		return this.#signal.within(ms);
-	}
-
 	/** Waits until every group below `end` arrived and none is open (see the module comment). */
 	async drain(end: number): Promise<void> {
-		// Quiet is counted from the END at the earliest: a late group needs a moment to show up.
-		this.lastArrival = Math.max(this.lastArrival, performance.now());
+		// Quiet is counted from the END at the earliest (a late group needs a moment to show up),
+		// in running time: a starved process must read its socket before calling a group missing.
+		const quiet = new QuietClock(() => this.lastArrival);
 		for (;;) {
 			const complete = this.#contiguous === undefined || this.#contiguous >= end;
 			if (complete && this.open.size === 0) return;
-			const quiet = performance.now() - this.lastArrival;
-			if (quiet >= TRACK_END_STALL_MS) return;
-			if (this.open.size === 0 && quiet >= TRACK_END_QUIET_MS) return;
-			await this.changedWithin((this.open.size === 0 ? TRACK_END_QUIET_MS : TRACK_END_STALL_MS) - quiet);
+			const ms = quiet.read();
+			if (ms >= TRACK_END_STALL_MS) return;
+			if (this.open.size === 0 && ms >= TRACK_END_QUIET_MS) return;
+			await quiet.wait(this.#signal, (this.open.size === 0 ? TRACK_END_QUIET_MS : TRACK_END_STALL_MS) - ms);
 		}
 	}
 
 	/** Waits until no group is open, or until nothing arrived for {@link TRACK_END_STALL_MS}. */
 	async settle(): Promise<void> {
+		const quiet = new QuietClock(() => this.lastArrival);
 		while (this.open.size > 0) {
-			const quiet = performance.now() - this.lastArrival;
-			if (quiet >= TRACK_END_STALL_MS) return;
-			await this.changedWithin(TRACK_END_STALL_MS - quiet);
+			const ms = quiet.read();
+			if (ms >= TRACK_END_STALL_MS) return;
+			await quiet.wait(this.#signal, TRACK_END_STALL_MS - ms);
 		}
 	}
 
@@ -268,10 +266,67 @@ interface GroupStreamWriter {
 	reset(...args: unknown[]): unknown;
 }
 
-/** Group streams being opened or written, per served broadcast path. */
+/** Group streams being opened or written and subscriptions not yet closed by both ends, per served broadcast path. */
 const groupStreams = new Map<string, number>();
 
-/** Counts one group stream of `broadcast` in flight; the returned release (idempotent) ends it. */
+/**
+ * How long a served subscription still counts as in flight, after it ended on our side, while the
+ * peer has not closed its half of the subscribe stream.
+ */
+export const PEER_END_WAIT_MS = 10_000;
+
+// Set around opening a connection whose served subscriptions must not wait for the peer's end.
+const servedWithoutPeerEnd = new AsyncLocalStorage<true>();
+
+/**
+ * Opens (connects or accepts) a MoQ connection whose served subscriptions close both halves of
+ * their subscribe stream at once, as the library does, instead of waiting for the peer's end
+ * (see {@link groupStreamsInFlight}). For WebTransport through `@fails-components/webtransport`:
+ * a session closed while one of its streams still reads, after our half ended, makes the polyfill
+ * write on its ended HTTP/2 stream and reject the session with "write after end". Everything the
+ * connection runs inherits this (an `AsyncLocalStorage` context).
+ */
+export function openWithoutPeerEndWait<T>(open: () => T): T {
+	return servedWithoutPeerEnd.run(true, open);
+}
+
+/** A served subscribe stream, as `lite/publisher.js` `runSubscribe` gets it. */
+interface SubscribeStream {
+	close(): void;
+	writer: { close(): void };
+	reader: { closed: Promise<unknown>; stop(reason: Error): void };
+}
+
+function noop(): void {}
+
+/**
+ * Makes a served subscribe stream's clean close wait for the peer to close its half, at most
+ * {@link PEER_END_WAIT_MS}: `Stream.close()` FINs our half and at once stops reading theirs. Our
+ * FIN goes out immediately. `done` settles once the stream is really closed, or at once when the
+ * library never closes it cleanly (a reset, an unknown broadcast).
+ */
+function awaitPeerEnd(stream: unknown): { readonly done: Promise<void> | undefined } {
+	const s = stream as Partial<SubscribeStream> | undefined;
+	const state: { done: Promise<void> | undefined } = { done: undefined };
+	if (typeof s?.close !== "function" || typeof s.writer?.close !== "function" || typeof s.reader?.stop !== "function" || !(s.reader.closed instanceof Promise)) return state;
+	const full = s as SubscribeStream;
+	full.close = () => {
+		full.writer.close();
+		// The subscription's pending update read takes the peer's FIN, which settles `closed`;
+		// then (or at the bound) the reader is stopped as `Stream.close()` would have at once.
+		state.done = race([full.reader.closed, unrefSleep(PEER_END_WAIT_MS)])
+			.then(noop, noop)
+			.then(() => full.reader.stop(new Error("cancel")));
+	};
+	return state;
+}
+
+/** Resolves after `ms` without keeping the process alive for it. */
+function unrefSleep(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** Counts one group stream or subscription of `broadcast` in flight; the returned release (idempotent) ends it. */
 function holdGroupStream(broadcast: string | undefined): () => void {
 	if (broadcast === undefined) return () => {};
 	groupStreams.set(broadcast, (groupStreams.get(broadcast) ?? 0) + 1);
@@ -286,12 +341,19 @@ function holdGroupStream(broadcast: string | undefined): () => void {
 }
 
 /**
- * Group streams of the broadcast at `path` this process is still opening or writing, over every
- * connection. A served track's subscription ends (`#runTrack` closes it) as soon as its last group
- * is handed to `#runGroup`, while that group may still wait for a stream slot and be unwritten: a
- * publisher that closed its connection then lost the tail (four CLI publishers ending together
- * on a loaded machine lost up to the last 16 audio groups, test/media/concurrent-ends.test.ts).
- * `path` matches a served broadcast named relative to a connection's root as well.
+ * Group streams of the broadcast at `path` this process is still opening or writing, and served
+ * subscriptions to it that the peer has not closed yet, over every connection. `path` matches a
+ * served broadcast named relative to a connection's root as well. Two ways a publisher that
+ * closes its connection once its subscriptions "ended" loses the tail:
+ * - A served track's subscription ends (`#runTrack` closes it) as soon as its last group is
+ *   handed to `#runGroup`, while that group may still wait for a stream slot and be unwritten
+ *   (four CLI publishers ending together on a loaded machine lost up to the last 16 audio groups,
+ *   test/media/concurrent-ends.test.ts).
+ * - Written is not read: the peer may not have taken the last group streams from its transport
+ *   yet, and a connection close tears down every stream it has not read (QMux drops them with
+ *   the session). The peer closes its half of the subscribe stream only once it has read the end,
+ *   after the groups before it (this module's first workaround, on a studio peer): under eight CPU
+ *   hogs a relay lost the last 7 Opus groups of three of four tracks before this waited for it.
  */
 export function groupStreamsInFlight(path: string): number {
 	let n = 0;
@@ -313,7 +375,13 @@ async function installSlotDropLog(root: string): Promise<boolean> {
 		const runSubscribe = Publisher.prototype.runSubscribe;
 		Publisher.prototype.runSubscribe = function (msg, stream) {
 			const startGroup = typeof msg.startGroup === "number" ? msg.startGroup : undefined;
-			return serving.run({ broadcast: String(msg.broadcast), track: String(msg.track), startGroup }, () => runSubscribe.call(this, msg, stream));
+			const broadcast = String(msg.broadcast);
+			const release = holdGroupStream(broadcast);
+			const closing = servedWithoutPeerEnd.getStore() ? { done: undefined } : awaitPeerEnd(stream);
+			const served = serving.run({ broadcast, track: String(msg.track), startGroup }, () => runSubscribe.call(this, msg, stream));
+			// In flight until the peer has closed its half too (see groupStreamsInFlight).
+			void served.then(noop, noop).then(() => closing.done).then(release, release);
+			return served;
 		};
 		Publisher.servingContext = true;
 	}
