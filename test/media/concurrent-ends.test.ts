@@ -42,7 +42,10 @@ describe("publishers that end together", () => {
 				expect(r.code, r.stderr).toBe(0);
 				stderrs.push(r.stderr);
 			}
-			await until(() => studio.recordings.list().every((r) => ["finished", "failed"].includes(r.state)), 30_000, "every recording to finish");
+			await until(() => studio.recordings.list().every((r) => ["finished", "failed"].includes(r.state)), 30_000, "every recording to finish").catch((err: Error) => {
+				const states = studio.recordings.list().map((r) => `${r.path} ${r.state}: ${r.tracks.map((t) => `${t.name} ${t.state} (${t.reason}) ${t.frames} frames`).join(", ")}`);
+				throw new Error([err.message, ...states, ...studio.logger.recent("info", 200).map((e) => `${e.scope}: ${e.message}`)].join("\n"));
+			});
 			// Every packet of every source, in order; a difference says where the file starts and stops.
 			const problems: string[] = [];
 			for (let i = 0; i < 4; i++) {
