@@ -60,3 +60,20 @@ export class QuietClock {
 		return change.within(Math.min(Math.max(ms, 1), QUIET_TICK_MS));
 	}
 }
+
+let runningAt = performance.now();
+let running = 0;
+
+/**
+ * A process-wide clock in ms for deadlines that must not expire while this process was not
+ * running: it advances with wall-clock time, but by at most {@link QUIET_STEP_MAX_MS} between two
+ * readings (by anyone). Whoever waits for a deadline on it must read it at least every
+ * {@link QUIET_TICK_MS} (wait in steps no longer than that), so that it keeps pace with wall-clock
+ * time while the process runs.
+ */
+export function runningNow(): number {
+	const now = performance.now();
+	running += Math.min(now - runningAt, QUIET_STEP_MAX_MS);
+	runningAt = now;
+	return running;
+}

@@ -7,7 +7,7 @@
  * seconds of media. Ordering by media time within a fixed window drops whatever is later than the
  * window; ordering by group sequence needs no window: the next group to write is known exactly,
  * and anything above it waits for it. A hole is given up only when it is known not to come
- * ({@link GroupOrder.skip}), when it has been open for `holdMs` of wall-clock time since a group
+ * ({@link GroupOrder.skip}), when it has been open for `holdMs` (of the caller's clock) since a group
  * above it arrived, or when what waits above it exceeds the memory bounds.
  *
  * Where writing starts is a hole too: a subscription that joins a track live does not know its
@@ -18,7 +18,7 @@
 
 /** Bounds of a {@link GroupOrder}. */
 export interface GroupOrderOptions {
-	/** How long (wall-clock ms) a hole may stay open once a group above it has arrived. */
+	/** How long (ms of the clock the caller passes as `now`) a hole may stay open once a group above it has arrived. */
 	holdMs: number;
 	/** Most groups held above a hole; beyond it the lowest hole is given up. */
 	maxGroups: number;

@@ -20,6 +20,7 @@ import {
 } from "mediabunny";
 import { StudioError, type StudioErrorInfo } from "../../../shared/errors";
 import type { Log } from "../log/logger";
+import { QUIET_TICK_MS, runningNow } from "../quiet-clock";
 import { race } from "../transport/moq-net-leaks";
 import {
 	type AudioRendition,
@@ -228,8 +229,14 @@ interface OutTrack {
 	endOutUs: number;
 	defaultDurationUs: number;
 	lastArrival: number;
-	/** Output timestamp → fingerprint of the last {@link RECENT_PACKETS} packets written. */
+	/** Output timestamp → fingerprint of the last {@link RECENT_PACKETS} packets written (up to {@link RECENT_TRIM} more). */
 	recent: Map<number, number>;
+	/**
+	 * The last packet handed to the muxer and not awaited yet, and how many were handed to it
+	 * since the last wait (see {@link Recorder.#mux}).
+	 */
+	lastAdd: Promise<void> | undefined;
+	unsettledAdds: number;
 	state: TrackState;
 	gaps: number;
 	gapUs: number;
@@ -293,7 +300,9 @@ const MAX_GROUPS_ABOVE = 1500; // as many as audio may hold above a hole (AUDIO_
  * Audio rides one group per frame, each on its own stream, so groups overtake each other: a burst
  * (a backlog after a stall, a subscription starting at an old group) arrives out of order by
  * seconds of media. The recorder writes audio in group-sequence order (see {@link GroupOrder}):
- * a group above a missing one waits for it for up to this long (wall clock) after it arrived.
+ * a group above a missing one waits for it for up to this long after it arrived, in running time
+ * (`runningNow`, quiet-clock.ts): counted in wall-clock time, a starved recorder gave up holes whose
+ * groups sat unread in its own socket buffer.
  * The missing group is then a real hole, counted as a gap when the next frame is written.
  */
 const AUDIO_HOLE_WAIT_MS = 2000;
@@ -306,7 +315,7 @@ const AUDIO_HOLD_MAX_BYTES = 4 * 1024 * 1024;
  * Video groups (GOPs) overtake each other the same way in a backlog the relay serves newest
  * first; a GOP that reaches the file after a later one cannot be put before it, so whole GOPs
  * were dropped. They are ordered like audio: complete GOPs wait for a missing lower one for the
- * same wall-clock hold, within these bounds (60 s of 30-frame GOPs; a few seconds of 4K).
+ * same hold, within these bounds (60 s of 30-frame GOPs; a few seconds of 4K).
  */
 const VIDEO_HOLD_MAX_GROUPS = 60;
 const VIDEO_HOLD_MAX_BYTES = 64 * 1024 * 1024;
@@ -320,6 +329,15 @@ function newOrder(kind: "video" | "audio"): GroupOrder<Uint8Array> {
 
 /** How many recent packets per track are remembered to recognise a replay after a reconnect. */
 const RECENT_PACKETS = 4096;
+/** The oldest remembered packets are forgotten this many at a time (one walk of the map, not one per packet). */
+const RECENT_TRIM = 256;
+
+/**
+ * Packets a track hands to the muxer before waiting for it (see {@link Recorder.#mux}): about a
+ * GOP, so the wait (and what guards it) costs once per GOP rather than per packet, while a
+ * track never runs more than this far ahead of its file.
+ */
+const ADDS_PER_WAIT = 32;
 
 /** A cheap fingerprint of a payload: its length and an FNV-1a hash of its first 256 bytes. */
 function fingerprint(payload: Uint8Array): number {
@@ -610,11 +628,9 @@ export class Recorder {
 		// Where the file's last complete fragment ends (MP4; a Matroska cluster has no size to follow).
 		const fragments = this.#format === "mp4" ? new Mp4FragmentTracker() : undefined;
 		const target = new SinkTarget(sink, {
-			written: (data, position) => {
-				fragments?.written(data, position);
-				// Written fragments need no per-sample records any more (issue 18, see mp4-index.ts).
-				trimWrittenFragments(output);
-			},
+			written: fragments ? (data, position) => fragments.written(data, position) : undefined,
+			// Written fragments need no per-sample records any more (issue 18, see mp4-index.ts).
+			flushed: () => trimWrittenFragments(output),
 			failed: async (err) => {
 				let error = StudioError.from(err, "IO");
 				// A failed write (a full disk) leaves the fragment being written cut short, and
@@ -759,6 +775,8 @@ export class Recorder {
 			defaultDurationUs: Math.max(1, Math.round(defaultDurationUs)),
 			lastArrival: Date.now(),
 			recent: new Map(),
+			lastAdd: undefined,
+			unsettledAdds: 0,
 			state: "waiting",
 			gaps: 0,
 			gapUs: 0,
@@ -1016,15 +1034,15 @@ export class Recorder {
 				// hole then held every group until the memory bound (60 GOPs: a minute of video
 				// missing from the file, and a duration reached only that much later).
 				const deadline = order.deadline();
-				if (deadline !== undefined && deadline <= Date.now()) {
-					await this.#writeReleased(out, order.expire(Date.now()));
+				if (deadline !== undefined && deadline <= runningNow()) {
+					await this.#writeReleased(out, order.expire(runningNow()));
 					continue;
 				}
 				pending ??= sub.recvGroup().then((group) => ({ group }));
 				const received = deadline === undefined ? await pending : await this.#until(pending, deadline);
 				if (!received) {
-					// A hole stayed open past its deadline: write what waited behind it.
-					await this.#writeReleased(out, order.expire(Date.now()));
+					// A hole may have stayed open past its deadline: write what waited behind it.
+					await this.#writeReleased(out, order.expire(runningNow()));
 					continue;
 				}
 				pending = undefined;
@@ -1056,7 +1074,11 @@ export class Recorder {
 					for (;;) {
 						let frame: Moq.Group.Frame | undefined;
 						try {
-							frame = await group.readFrame();
+							// A frame already buffered is taken without a promise (readFrame's own
+							// first step, minus the await); a group that lost frames (Lagged) goes
+							// through readFrame, which reports it.
+							frame = group.skipped ? undefined : group.tryReadFrame();
+							frame ??= await group.readFrame();
 						} catch (err) {
 							if (stop.aborted) return;
 							// Frames were evicted before we read them (Lagged) or the group was reset:
@@ -1079,7 +1101,7 @@ export class Recorder {
 					group.close();
 				}
 				// A reset group is over: its frames that arrived are all it will ever have.
-				if (complete || (reset && frames.length > 0)) await this.#writeReleased(out, order.push(group.sequence, frames, bytes, Date.now()));
+				if (complete || (reset && frames.length > 0)) await this.#writeReleased(out, order.push(group.sequence, frames, bytes, runningNow()));
 				else if (reset) await this.#writeReleased(out, order.skip(group.sequence));
 				if (complete) this.#groupRead(out, group.sequence);
 			}
@@ -1089,11 +1111,12 @@ export class Recorder {
 		}
 	}
 
-	/** Resolves with `pending`'s result, or undefined once the wall clock reaches `deadline` (ms). */
+	/** Resolves with `pending`'s result, or undefined after a tick or once {@link runningNow} reaches `deadline`. */
 	async #until<T>(pending: Promise<T>, deadline: number): Promise<T | undefined> {
 		let timer: ReturnType<typeof setTimeout> | undefined;
 		const expired = new Promise<undefined>((resolve) => {
-			timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+			// One tick at most: the running clock must be read that often (see runningNow).
+			timer = setTimeout(() => resolve(undefined), Math.min(Math.max(0, deadline - runningNow()), QUIET_TICK_MS));
 		});
 		try {
 			return await race([pending, expired]);
@@ -1112,16 +1135,24 @@ export class Recorder {
 		// Audio frames are each a random access point; a video group is one GOP, whose first
 		// frame is its keyframe and whose keyframe must move the track forward (see #write).
 		const audio = { skip: false, resume: false, floorUs: 0 };
-		for (const g of [...release.late, ...release.ready]) {
-			const state = out.kind === "video" ? { skip: false, resume: false, floorUs: out.lastOutUs } : audio;
-			for (const [i, bytes] of g.frames.entries()) {
-				if (this.#fatal || out.ended) return;
-				await this.#write(out, bytes, out.kind === "audio" || i === 0, state);
+		for (const list of [release.late, release.ready]) {
+			for (const g of list) {
+				const state = out.kind === "video" ? { skip: false, resume: false, floorUs: out.lastOutUs } : audio;
+				const frames = g.frames;
+				for (let i = 0; i < frames.length; i++) {
+					if (this.#fatal || out.ended) return;
+					const wait = this.#write(out, frames[i]!, out.kind === "audio" || i === 0, state);
+					if (wait) await wait;
+				}
 			}
 		}
 	}
 
-	async #write(out: OutTrack, bytes: Uint8Array, key: boolean, group: { skip: boolean; resume: boolean; floorUs: number }): Promise<void> {
+	/**
+	 * Books one frame for the file and hands the packet before it to the muxer. Returns a promise
+	 * only when the track must wait for the muxer (see {@link #mux}): most frames cost no promise.
+	 */
+	#write(out: OutTrack, bytes: Uint8Array, key: boolean, group: { skip: boolean; resume: boolean; floorUs: number }): Promise<void> | undefined {
 		if (this.#fatal) throw this.#fatal;
 		let frame;
 		try {
@@ -1146,7 +1177,8 @@ export class Recorder {
 		}
 		if (out.ended) return;
 		if (out.kind === "video") {
-			const seen = out.recent.get(tsUs) === fingerprint(frame.payload);
+			const known = out.recent.get(tsUs);
+			const seen = known !== undefined && known === fingerprint(frame.payload);
 			if (key) {
 				// A keyframe already in the file: a reconnect replaying this GOP. The frames written
 				// so far are a decode-order prefix of it, so the rest can follow them.
@@ -1174,8 +1206,9 @@ export class Recorder {
 		const durationUs = previous ? this.#sampleDurationUs(out, previous, { tsUs, key }) : 0;
 		this.#accept(out, { payload: frame.payload, tsUs, key });
 		this.#checkStalls(out, now);
-		if (previous) await this.#mux(out, previous, durationUs);
+		const wait = previous ? this.#mux(out, previous, durationUs) : undefined;
 		this.#emitProgress(false);
+		return wait;
 	}
 
 	/** Books a packet as written (see {@link OutTrack.pending}) and makes it the track's pending one. */
@@ -1197,7 +1230,13 @@ export class Recorder {
 		}
 		out.pending = p;
 		out.recent.set(p.tsUs, fingerprint(p.payload));
-		if (out.recent.size > RECENT_PACKETS) out.recent.delete(out.recent.keys().next().value as number);
+		if (out.recent.size > RECENT_PACKETS + RECENT_TRIM) {
+			let drop = out.recent.size - RECENT_PACKETS;
+			for (const ts of out.recent.keys()) {
+				if (drop-- <= 0) break;
+				out.recent.delete(ts);
+			}
+		}
 		out.frames++;
 		out.bytes += p.payload.byteLength;
 		out.firstOutUs ??= p.tsUs;
@@ -1223,24 +1262,74 @@ export class Recorder {
 		return d !== undefined && d > 0 ? d : out.stepUs;
 	}
 
-	/** Hands `p` to the muxer with its duration. A packet the muxer refuses is counted dropped. */
-	async #mux(out: OutTrack, p: PendingPacket, durationUs: number): Promise<void> {
-		if (this.#rotationDue(out, p)) await this.#rotate(p);
+	/**
+	 * Hands `p` to the muxer with its duration. A packet the muxer refuses is counted dropped.
+	 *
+	 * Not waited for one by one: the muxer takes packets in the order they are handed to it (one
+	 * FIFO lock for all its tracks, which finalizing a file also waits on), so the track waits
+	 * only every {@link ADDS_PER_WAIT} packets, and before a new segment, for the last one it
+	 * handed over (and so for all before it). A refusal is booked back when it comes; a failed
+	 * write has failed the recording by then (#fail), which the next packet throws.
+	 */
+	#mux(out: OutTrack, p: PendingPacket, durationUs: number): Promise<void> | undefined {
+		if (this.#rotationDue(out, p)) return this.#rotateAndMux(out, p, durationUs);
+		this.#handOver(out, p, durationUs);
+		return ++out.unsettledAdds >= ADDS_PER_WAIT ? this.#settleAdds(out) : undefined;
+	}
+
+	/**
+	 * {@link #mux} at a segment boundary. What any track handed the muxer before the switch is
+	 * queued in the current file's muxer, which finalizing that file waits for; this track waits
+	 * for its own first, as it always did before a rotation.
+	 */
+	async #rotateAndMux(out: OutTrack, p: PendingPacket, durationUs: number): Promise<void> {
+		await this.#settleAdds(out);
+		await this.#rotate(p);
+		this.#handOver(out, p, durationUs);
+		if (++out.unsettledAdds >= ADDS_PER_WAIT) await this.#settleAdds(out);
+	}
+
+	/** Hands `p` to the muxer without waiting for it; a refusal, now or later, is booked back. */
+	#handOver(out: OutTrack, p: PendingPacket, durationUs: number): void {
+		let added: Promise<void>;
 		try {
-			const added = this.#add(out, p, durationUs);
-			// mediabunny's interleaver holds one track's add() until every other track has caught
-			// up; when the others have ended upstream that wait never ends. A stopped part must not
-			// wait for it: the packet stays queued, in order, and finish() closing the tracks flushes it.
-			const stopped = this.#current?.stopped;
-			added.catch(() => undefined);
-			// `stopped` lives for the whole part: a native race per packet would pin every one (issue 18).
-			await (stopped ? race([added, stopped]) : added);
+			added = this.#add(out, p, durationUs);
 		} catch (err) {
-			if (this.#fatal) throw this.#fatal;
-			// mediabunny rejected the packet (e.g. a timestamp it cannot order): drop it, keep the file.
-			this.#unbook(out, p);
-			this.#opts.log?.debug(`track ${out.name}: packet at ${p.tsUs} µs rejected: ${(err as Error).message}`);
+			this.#refused(out, p, err);
+			return;
 		}
+		added.catch((err: unknown) => this.#refused(out, p, err));
+		out.lastAdd = added;
+	}
+
+	/**
+	 * Waits until the muxer took every packet `out` handed it (see {@link #mux}). mediabunny's
+	 * interleaver holds one track's add() until every other track has caught up; when the others
+	 * have ended upstream that wait never ends. A stopped part must not wait for it: the packets
+	 * stay queued, in order, and finish() closing the tracks flushes them. Throws the recording's
+	 * fatal error, if any.
+	 */
+	async #settleAdds(out: OutTrack): Promise<void> {
+		const last = out.lastAdd;
+		out.lastAdd = undefined;
+		out.unsettledAdds = 0;
+		if (last) {
+			const settled = last.then(
+				() => undefined,
+				() => undefined,
+			);
+			const stopped = this.#current?.stopped;
+			// `stopped` lives for the whole part: a native race per wait would pin every one (issue 18).
+			await (stopped ? race([settled, stopped]) : settled);
+		}
+		if (this.#fatal) throw this.#fatal;
+	}
+
+	/** The muxer refused `p` (e.g. a timestamp it cannot order): drop it, keep the file. Nothing to undo after a fatal error. */
+	#refused(out: OutTrack, p: PendingPacket, err: unknown): void {
+		if (this.#fatal) return;
+		this.#unbook(out, p);
+		this.#opts.log?.debug(`track ${out.name}: packet at ${p.tsUs} µs rejected: ${(err as Error).message}`);
 	}
 
 	/** Calls the track source's `add` (the first call carries the decoder config); throws if the source refuses at once. */
