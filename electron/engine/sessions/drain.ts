@@ -9,7 +9,6 @@
  */
 import type { SessionStats } from "../../../shared/sessions";
 import { groupStreamsInFlight } from "../transport/moq-net-delivery";
-import { CATALOG_TRACK } from "../hang/catalog";
 import { QuietClock } from "../quiet-clock";
 import { sleep } from "../sleep";
 import type { SessionManager } from "./manager";
@@ -102,25 +101,6 @@ export async function drained(
 	}
 }
 
-/**
- * How long a finished broadcast stays up for a viewer that has read its catalog but subscribed to
- * none of its media yet (no progress meanwhile, in running time). A short show published while a
- * starved recorder was between reading the catalog and subscribing to the tracks ended before
- * the recorder asked: the file had nothing (test/media/concurrent-ends.test.ts under load).
- */
-export const LATE_VIEWER_WAIT_MS = 3000;
-
-/** Sessions whose peer subscribes to the catalog of the broadcast at `path` and to none of its other tracks yet. */
-function viewersOnTheirWay(sessions: SessionManager, sessionIds: Iterable<string>, path: string): number {
-	let viewers = 0;
-	for (const id of sessionIds) {
-		const tracks = statsOf(sessions, id)?.broadcasts.find((b) => b.direction === "publish" && b.path === path)?.tracks ?? [];
-		const catalog = tracks.find((t) => t.name === CATALOG_TRACK);
-		if (catalog && catalog.subscribers > 0 && tracks.every((t) => t === catalog)) viewers++;
-	}
-	return viewers;
-}
-
 /** Bytes of the broadcast at `path` the sessions' forwarders have served so far (its tail moving). */
 function servedBytes(sessions: SessionManager, sessionIds: Iterable<string>, path: string): number {
 	let bytes = 0;
@@ -136,8 +116,6 @@ function servedBytes(sessions: SessionManager, sessionIds: Iterable<string>, pat
  */
 export async function drainServed(sessions: SessionManager, sessionIds: () => Iterable<string>, path: string, stallMs = SERVED_DRAIN_TIMEOUT_MS, signal?: AbortSignal): Promise<boolean> {
 	const deadline = Date.now() + stallMs * DRAIN_CAP_STALLS;
-	// False only means no viewer came: its media (the whole show, still held) is then owed to nobody.
-	await drained(() => viewersOnTheirWay(sessions, sessionIds(), path), LATE_VIEWER_WAIT_MS, signal, { deadline });
 	const served = () => servedSubscriptions(sessions, sessionIds(), path);
 	const progress = () => `${served()}/${servedBytes(sessions, sessionIds(), path)}`;
 	if (!(await drained(served, stallMs, signal, { progress, deadline }))) return false;
