@@ -45,6 +45,8 @@
  *      BENCH_RES (1080 or 720, default 1080), BENCH_ONLY (floor | studio: one variant, e.g. under
  *      `node --cpu-prof`), BENCH_MASK=random (ws's default random mask on the media channel),
  *      BENCH_TRACE=1 (median time per stage: every Group.Producer.writeFrame a frame goes through),
+ *      BENCH_LINK=socket (the studio's session to its embedded relay over a loopback WebSocket, as
+ *      before the in-process link, transport/in-process.ts; the link the session took is printed),
  *      BENCH_DEBUG=N (heap/GC per round and the N worst frames of each variant).
  */
 import "../electron/engine/polyfill";
@@ -72,6 +74,9 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 4);
 const RES = process.env.BENCH_RES === "720" ? 720 : 1080;
 const ONLY = process.env.BENCH_ONLY as Variant | undefined;
 const MASK_RANDOM = process.env.BENCH_MASK === "random";
+const LINK_SOCKET = process.env.BENCH_LINK === "socket";
+/** How the studio's session reached its embedded relay in the last studio path set up. */
+let studioLink = "?";
 const BITRATE = 6_000_000;
 const GOP = 60;
 const FPS = 30;
@@ -309,6 +314,14 @@ async function studioPath(media: Media): Promise<Path> {
 	const origin = studio.origins.list().find((o) => o.name === "studio");
 	if (!origin) throw new Error("the embedded relay's origin is missing");
 	await until(() => studio.sessions.list().some((s) => s.phase === "connected"), 10_000, "the embedded session");
+	if (LINK_SOCKET) {
+		// The session as it was before the in-process link: a loopback WebSocket to the same relay.
+		studio.sessions.useInProcessRelay(undefined);
+		const embedded = studio.sessions.list().find((s) => s.embedded);
+		if (embedded) await studio.sessions.replace(embedded.id);
+		await until(() => studio.sessions.list().some((s) => s.phase === "connected"), 10_000, "the embedded session over a socket");
+	}
+	studioLink = studio.sessions.list().find((s) => s.phase === "connected")?.transportKind ?? "?";
 
 	const name = `live/studio-${++runCounter}.hang`;
 	const started = await dispatch(studio.handlers, "golive.start", {
@@ -749,6 +762,7 @@ async function main(): Promise<number> {
 	if (studio) {
 		print(row("studio", studio, floor));
 		print(split({ ...studio, extra: "" }));
+		print(`    the studio's session reached its embedded relay over: ${studioLink}`);
 	}
 	if (floor && studio) {
 		const r50 = percentile(studio.all, 50) / percentile(floor.all, 50);

@@ -68,8 +68,8 @@ export const SessionState = z.object({
 	/** Failed attempts since the last success. */
 	attempt: z.number().int(),
 	transport: z.enum(["websocket", "webtransport"]).nullable(),
-	/** Which exact transport carries the connection (absent before the first connect). */
-	transportKind: z.enum(["webtransport-h3", "webtransport-h2", "websocket"]).optional(),
+	/** Which exact transport carries the connection (absent before the first connect); `in-process` is the studio's own session to its embedded relay, over memory. */
+	transportKind: z.enum(["webtransport-h3", "webtransport-h2", "websocket", "in-process"]).optional(),
 	/** The negotiated MoQ version, e.g. `moq-lite-05`. */
 	version: z.string().nullable(),
 	/** `Date.now()` of the next retry while in backoff. */
@@ -130,6 +130,13 @@ export const SessionStats = z.object({
 	queuedBytes: z.number(),
 	/** What the path has recently carried; the engine's bandwidth estimate. */
 	estimatedSendBps: z.number(),
+	/**
+	 * What reached the relay, b/s, as the WebSocket's pongs prove it (each comes back behind
+	 * every byte sent before its ping); absent before the first pong and on WebTransport.
+	 */
+	deliveredBps: z.number().optional(),
+	/** The latest ping's round trip, or the age of one still unanswered if longer, ms; absent like {@link deliveredBps}. */
+	rttMs: z.number().optional(),
 	broadcasts: z.array(BroadcastStats),
 });
 /** @see SessionStats */

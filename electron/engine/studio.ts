@@ -332,6 +332,8 @@ export class Studio {
 		});
 		const origin = this.origins.list().find((o) => o.name === "studio") ?? this.origins.create("studio");
 		const webTransportUrl = this.#relay.webTransport.http2Url;
+		// The studio's own session reaches its relay over memory, not a loopback socket (issue 15).
+		this.sessions.useInProcessRelay(this.#relay);
 		this.sessions.connect({ url: this.#relay.url, publishOrigin: origin.id, consumeOrigin: origin.id, ...(webTransportUrl ? { webTransportUrl } : {}) }, undefined, { embedded: true });
 	}
 
@@ -353,6 +355,7 @@ export class Studio {
 		await this.recordings.stopAll();
 		await this.sessions.closeAll();
 		await this.#relay?.close();
+		this.sessions.useInProcessRelay(undefined);
 		this.#relay = undefined;
 	}
 

@@ -32,8 +32,8 @@ it("off by default: no HTTP/2 listener, and the embedded session does not use on
 	expect(relay.webTransport.http2Url).toBeUndefined();
 	const session = studio.sessions.list().find((s) => s.embedded)!;
 	await until(() => studio.sessions.get(session.id).phase === "connected", 15_000, "the embedded session");
-	// WebSocket here; HTTP/3 where the quiche addon is installed.
-	expect(["websocket", "webtransport-h3"]).toContain(studio.sessions.get(session.id).transportKind);
+	// Its own relay in the same process: an in-memory link (transport/in-process.ts), not a socket.
+	expect(studio.sessions.get(session.id).transportKind).toBe("in-process");
 });
 
 it("on: the studio's own session connects over WebTransport HTTP/2 and carries its origin's broadcasts", { timeout: 30_000 }, async () => {

@@ -10,7 +10,7 @@ import type { Log } from "../log/logger";
 import type { OriginRegistry } from "../origins/registry";
 import type { SessionManager } from "../sessions/manager";
 import { LiveBroadcast, type LiveSpec } from "./live-broadcast";
-import { adaptRenditions } from "./simulcast-adapt";
+import { adaptMemory, adaptRenditions, type AdaptMemory } from "./simulcast-adapt";
 
 /**
  * How long a Go Live whose page went away stays on air before it ends. A reload of the page
@@ -60,6 +60,8 @@ interface OwnerState {
 /** Owns the live broadcasts. */
 export class GoLiveManager {
 	readonly #live = new Map<string, LiveEntry>();
+	/** Each broadcast's adaptation memory (simulcast-adapt.ts), gone with the broadcast. */
+	readonly #adaptMemory = new WeakMap<LiveBroadcast, AdaptMemory>();
 	/** Stopped broadcasts whose tail is still draining; they hold their path until they end. */
 	readonly #draining = new Set<LiveBroadcast>();
 	readonly #origins: OriginRegistry;
@@ -276,8 +278,12 @@ export class GoLiveManager {
 			const renditions = live.renditionBounds();
 			if (renditions.length > 0) {
 				const ids = this.#sessions.list().filter((s) => s.publishOrigin === live.originId && s.phase === "connected").map((s) => s.id);
-				// Each rendition on its own (simulcast-adapt.ts); one rendition as adaptBitrate always did.
-				const next = adaptRenditions(renditions, ids.map((id) => this.#sessions.stats(id)));
+				// Each rendition on its own (simulcast-adapt.ts), from the queue and from what the links
+				// carry against what the renditions bring in.
+				const rates = new Map(live.trackStats().map((s) => [s.name, s.bitrate]));
+				let memory = this.#adaptMemory.get(live);
+				if (!memory) this.#adaptMemory.set(live, (memory = adaptMemory()));
+				const next = adaptRenditions(renditions, ids.map((id) => this.#sessions.stats(id)), rates, memory);
 				renditions.forEach((bounds, i) => {
 					if (next[i] === bounds.target) return;
 					const applied = live.retargetTrack(bounds.track, next[i]!);

@@ -11,8 +11,11 @@ import Qmux from "@moq/qmux";
 import * as Moq from "@moq/net";
 import { type WebSocket, WebSocketServer } from "ws";
 import { StudioError } from "../../../shared/errors";
-import { assertSafeListen, authorize } from "./auth";
+import { createInProcessLink, type InProcessRelay, type InProcessSocket } from "../transport/in-process";
 import { openWithoutPeerEndWait } from "../transport/moq-net-delivery";
+import { describeSocketError, upgradeRefused } from "../transport/socket-errors";
+import { socketStream } from "../transport/socket-stream";
+import { assertSafeListen, authorize } from "./auth";
 import { closeCodeFor } from "./close-codes";
 import { safeLog, silentLog } from "./log";
 import { type RelayOptions, type ResolvedRelayOptions, resolveOptions } from "./options";
@@ -55,8 +58,11 @@ export interface RelayWebTransport {
 	certificateSha256: string | undefined;
 }
 
-/** A running relay. */
-export interface RelayHandle {
+/**
+ * A running relay. As an {@link InProcessRelay} it also admits sessions from this process over an
+ * in-memory link (the studio's embedded relay and its own session, transport/in-process.ts).
+ */
+export interface RelayHandle extends InProcessRelay {
 	/** Where clients connect, e.g. `http://127.0.0.1:4443/` (@moq/net maps http to ws). */
 	readonly url: string;
 	/** The bound port (the chosen one when 0 was asked). */
@@ -77,6 +83,15 @@ export interface RelayHandle {
 }
 
 type AcceptSocket = Parameters<typeof Qmux.accept>[0];
+
+/** A session's socket as the relay holds it: a WebSocket, or the relay's end of an in-process link. */
+type RelaySocket = WebSocket | InProcessSocket;
+
+/**
+ * The peer address an in-process link is admitted as: it comes from this process, so from this
+ * machine, and the anonymous loopback rule (auth.ts) applies to it as to a local socket.
+ */
+const IN_PROCESS_ADDRESS = "127.0.0.1";
 
 const STATUS_TEXT: Record<number, string> = { 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 503: "Service Unavailable" };
 
@@ -128,7 +143,7 @@ class RelayServer implements RelayHandle {
 	readonly #http: Server;
 	readonly #wss: WebSocketServer;
 	readonly #router: Router;
-	readonly #sockets = new Set<WebSocket>();
+	readonly #sockets = new Set<RelaySocket>();
 	// The subprotocol chosen for each upgrade, read back by ws's handleProtocols.
 	readonly #chosen = new WeakMap<IncomingMessage, string>();
 	#pending = 0;
@@ -269,15 +284,50 @@ class RelayServer implements RelayHandle {
 		}
 	}
 
-	async #accept(ws: WebSocket, url: URL, scope: Scope, remote: string): Promise<void> {
+	/**
+	 * Admits a session from this process over an in-memory link, exactly as {@link #onUpgrade}
+	 * admits a WebSocket (closing, session limit, token and scope, subprotocol), and serves it the
+	 * same way; only the socket differs. Refusals throw the error the client's upgrade would have
+	 * ended with (websocket.ts): CONNECT once the relay is closing (as a refused TCP connection),
+	 * UNAUTHORIZED / LIMIT / CONNECT (HTTP 400) with the relay's reason otherwise.
+	 */
+	connectInProcess(url: URL, subprotocols: readonly string[]): InProcessSocket {
+		if (this.#closing) {
+			throw describeSocketError(Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }), `${url.hostname}:${url.port || 80}`);
+		}
+		// What the relay sees of an upgrade: the request's path and query, against its own host.
+		const target = new URL(`${url.pathname}${url.search}`, `http://${this.host}`);
+		let scope: Scope;
+		let protocol: string | undefined;
+		try {
+			if (this.#router.sessions.size + this.#pending >= this.#opts.limits.maxSessions) {
+				throw new StudioError("LIMIT", `the relay is at its limit of ${this.#opts.limits.maxSessions} sessions`);
+			}
+			scope = authorize(target, IN_PROCESS_ADDRESS, this.#opts.jwtKey);
+			protocol = selectRelaySubprotocol(subprotocols.join(", "));
+			if (!protocol) throw new StudioError("PROTOCOL", "no supported MoQ/QMux WebSocket subprotocol offered");
+		} catch (err) {
+			const e = StudioError.from(err, "PROTOCOL");
+			this.#rejected++;
+			this.#opts.log("info", `refused in-process ${target.pathname}${target.search}: ${e.message}`.replace(/jwt=[^&\s]+/, "jwt=…"));
+			throw upgradeRefused(statusFor(e), e.message);
+		}
+		const { client, server } = createInProcessLink(this.url, protocol);
+		void this.#accept(server, target, scope, "in-process", "in-process");
+		return client;
+	}
+
+	async #accept(ws: RelaySocket, url: URL, scope: Scope, remote: string, kind = "websocket"): Promise<void> {
 		this.#sockets.add(ws);
 		ws.on("close", () => this.#sockets.delete(ws));
 		ws.on("error", () => {});
-		const transport = Qmux.accept(ws as unknown as AcceptSocket, {
+		// A WebSocket without web streams (transport/socket-stream.ts); a link end is one already.
+		const stream = "opened" in ws ? ws : socketStream(ws, this.#opts.sendBufferBytes);
+		const transport = Qmux.accept(stream as unknown as AcceptSocket, {
 			config: this.#opts.qmux,
 			sendBufferSize: this.#opts.sendBufferBytes,
 		});
-		await this.#acceptTransport(transport, url, scope, remote, "websocket", () => setTimeout(() => ws.terminate(), 200).unref());
+		await this.#acceptTransport(transport, url, scope, remote, kind, () => setTimeout(() => ws.terminate(), 200).unref());
 	}
 
 	async #acceptTransport(transport: Qmux | WebTransport, url: URL, scope: Scope, remote: string, kind: string, dispose: () => void): Promise<void> {

@@ -10,6 +10,7 @@ import type { EventBus } from "../events";
 import type { Logger } from "../log/logger";
 import type { OriginRegistry } from "../origins/registry";
 import { normaliseFingerprint, parseRelayUrl } from "../transport/url";
+import type { InProcessRelay } from "../transport/in-process";
 import { SESSION_DEFAULTS, Session } from "./session";
 
 /** Receives every status code of every session (libmoq's on_status). */
@@ -59,6 +60,15 @@ export class SessionManager {
 	readonly #origins: OriginRegistry;
 	readonly #logger: Logger;
 	readonly #events: EventBus;
+	#inProcess: InProcessRelay | undefined;
+
+	/**
+	 * The relay running in this process (the embedded one), or undefined. Sessions to its own URL
+	 * connect over an in-memory link to it from their next attempt on (transport/in-process.ts).
+	 */
+	useInProcessRelay(relay: InProcessRelay | undefined): void {
+		this.#inProcess = relay;
+	}
 
 	constructor(origins: OriginRegistry, logger: Logger, events: EventBus) {
 		this.#origins = origins;
@@ -100,6 +110,7 @@ export class SessionManager {
 				stallTimeoutMs: args.stallTimeoutMs ?? SESSION_DEFAULTS.stallTimeoutMs,
 				wakeProbeMs: SESSION_DEFAULTS.wakeProbeMs,
 				embedded: options.embedded,
+				inProcess: () => this.#inProcess,
 			},
 			{
 				origins: this.#origins,

@@ -21,6 +21,7 @@ import { RemoteBroadcast } from "../origins/broadcast";
 import { serveBroadcast, type ServeCounters } from "../origins/forward";
 import type { OriginRegistry } from "../origins/registry";
 import { openMoqConnection, type MoqConnection, type TransportChoice } from "../transport/connect";
+import type { InProcessRelay } from "../transport/in-process";
 import { announcedInitially } from "../transport/moq-net-initial-announce";
 import { backoffDelay, DEFAULT_BACKOFF, shouldGiveUp, type BackoffSettings } from "./backoff";
 import { RateMeter } from "./rate";
@@ -47,6 +48,11 @@ export interface SessionConfig {
 	wakeProbeMs: number;
 	/** The session to the studio's own embedded relay (shown as such, not persisted). */
 	embedded?: boolean;
+	/**
+	 * The relay running in this process, read at every attempt: a session to its URL rides an
+	 * in-memory link instead of a loopback socket (transport/connect.ts `inProcess`).
+	 */
+	inProcess?: () => InProcessRelay | undefined;
 }
 
 /** How a session begins. */
@@ -100,6 +106,8 @@ export class Session {
 	#wakeSleep: (() => void) | undefined;
 	readonly #rateIn = new RateMeter();
 	readonly #rateOut = new RateMeter();
+	/** Bytes the relay is known to have received (pongs), as a rate: what the path really carries. */
+	readonly #rateDelivered = new RateMeter();
 	#totals = { bytesIn: 0, bytesOut: 0 };
 	#connectedTotalMs = 0;
 	readonly done: Promise<void>;
@@ -205,6 +213,7 @@ export class Session {
 			connectedMs,
 			queuedBytes: epoch?.conn.socket.bufferedAmount ?? 0,
 			estimatedSendBps: this.#rateOut.peakBitsPerSecond(),
+			...this.#delivery(epoch?.conn.counters),
 			broadcasts,
 		};
 	}
@@ -223,7 +232,18 @@ export class Session {
 		const totals = this.#totalsWith(epoch.conn.counters);
 		this.#rateIn.sample(totals.bytesIn, now);
 		this.#rateOut.sample(totals.bytesOut, now);
+		const delivered = epoch.conn.counters.delivered;
+		if (delivered) this.#rateDelivered.sample(this.#base.bytesOut + delivered.bytes, delivered.at);
 		for (const served of epoch.published.values()) served.rate.sample(served.counters.bytes, now);
+	}
+
+	/** What pongs told of the path (WebSocket only; nothing before the first pong). */
+	#delivery(counters: MoqConnection["counters"] | undefined): { deliveredBps?: number; rttMs?: number } {
+		const delivered = counters?.delivered;
+		if (!delivered) return {};
+		// A ping still out longer than the last round trip means the way got longer still.
+		const waiting = counters.pinged ? Date.now() - counters.pinged.at : 0;
+		return { deliveredBps: this.#rateDelivered.bitsPerSecond(), rttMs: Math.max(delivered.rttMs, waiting) };
 	}
 
 	#base = { bytesIn: 0, bytesOut: 0 };
@@ -275,6 +295,7 @@ export class Session {
 					protocols: this.#config.protocols,
 					timeoutMs: this.#config.connectTimeoutMs,
 					signal: abort.signal,
+					inProcess: this.#config.inProcess?.(),
 				});
 			} catch (err) {
 				failure = StudioError.from(err, "CONNECT");
@@ -406,7 +427,9 @@ export class Session {
 			if (counters.lastActivity > 0 && idle >= stallTimeoutMs) {
 				return epoch.end(new StudioError("TIMEOUT", `no traffic from the relay for ${Math.round(idle / 1000)} s`));
 			}
-			if (idle >= stallTimeoutMs / 2) {
+			if (idle >= stallTimeoutMs / 2 || (!counters.pinged && epoch.published.size > 0)) {
+				// Also a ping per tick while publishing (one outstanding): its pong says what reached
+				// the relay and how long the way is, which Go Live adapts to (stats(): deliveredBps, rttMs).
 				try {
 					epoch.conn.socket.ping();
 				} catch {

@@ -9,8 +9,10 @@ import * as Moq from "@moq/net";
 import { StudioError } from "../../../shared/errors";
 import { QMUX_WINDOWS } from "./qmux-config";
 import { CLIENT_ALPNS } from "./alpn";
+import { type InProcessRelay, servesUrl } from "./in-process";
 import { openWithoutPeerEndWait } from "./moq-net-delivery";
-import { openWebSocket, type SocketCounters } from "./websocket";
+import { socketStream } from "./socket-stream";
+import { openWebSocket, type OpeningWebSocket, subprotocolOffer, type SocketCounters } from "./websocket";
 import { webSocketUrl } from "./url";
 import { adaptSession, certificateHash, loadWebTransport, type TransportKind } from "./webtransport";
 // Installs the @moq/net workarounds (leaks, track ends, stream slots) before any connection exists.
@@ -41,6 +43,13 @@ export interface MoqConnectOptions {
 	protocols?: readonly string[];
 	timeoutMs: number;
 	signal?: AbortSignal;
+	/**
+	 * A relay running in this process (the studio's embedded relay). A session to exactly its URL
+	 * (host and port, transport/in-process.ts `servesUrl`) that would ride WebSocket takes an
+	 * in-memory link to it instead: `websocket`, or `auto` without a `webTransportUrl` (so it
+	 * also skips the HTTP/3 attempt). Everything else, a certificate pin included, is unchanged.
+	 */
+	inProcess?: InProcessRelay;
 }
 
 /** An established connection and what the engine measures of it. */
@@ -71,6 +80,9 @@ export interface ConnectionSocket {
 
 let http3Reported = false;
 
+/** The client's send buffer (QMux's default `sendBufferSize`): writes past it wait for the socket. */
+const CLIENT_SEND_BUFFER_BYTES = 64 * 1024;
+
 /** How long `auto` gives WebTransport before falling back to WebSocket. */
 const AUTO_WEBTRANSPORT_TIMEOUT_MS = 3000;
 
@@ -96,6 +108,10 @@ export async function http3UnavailableOnce(): Promise<string | undefined> {
 
 /** Connects once; rejects with a StudioError whose message names the real cause. */
 export async function openMoqConnection(url: URL, options: MoqConnectOptions): Promise<MoqConnection> {
+	const relay = options.inProcess;
+	if (relay && !options.certificateSha256 && servesUrl(relay, url) && (options.transport === "websocket" || (options.transport === "auto" && !options.webTransportUrl))) {
+		return openInProcessConnection(url, relay, options);
+	}
 	if (options.transport === "websocket") return openWebSocketConnection(url, options);
 	const http3 = await webTransportAvailable();
 	if (!http3 && options.log) {
@@ -211,15 +227,37 @@ async function openWebTransportConnection(url: URL, http3: boolean, options: Moq
 	}
 }
 
-async function openWebSocketConnection(url: URL, options: MoqConnectOptions): Promise<MoqConnection> {
-	const { socket, counters, opened } = openWebSocket(webSocketUrl(url), {
+function openWebSocketConnection(url: URL, options: MoqConnectOptions): Promise<MoqConnection> {
+	const opening = openWebSocket(webSocketUrl(url), {
 		protocols: options.protocols ?? CLIENT_ALPNS,
 		certificateSha256: options.certificateSha256,
 		timeoutMs: options.timeoutMs,
 		signal: options.signal,
 	});
+	// QMux over the socket without web streams (socket-stream.ts); adopted while still connecting.
+	const stream = socketStream(opening.socket, CLIENT_SEND_BUFFER_BYTES);
+	return openQmuxConnection(url, { ...opening, stream }, "websocket", options);
+}
+
+/**
+ * The same session as {@link openWebSocketConnection}, over an in-memory link to a relay in this
+ * process: admitted (or refused, with the same errors) by the relay as an upgrade would be.
+ */
+function openInProcessConnection(url: URL, relay: InProcessRelay, options: MoqConnectOptions): Promise<MoqConnection> {
+	if (options.signal?.aborted) return Promise.reject(new StudioError("CLOSED", "connection attempt cancelled"));
+	const socket = relay.connectInProcess(url, subprotocolOffer(options.protocols ?? CLIENT_ALPNS));
+	return openQmuxConnection(url, { socket, stream: socket, counters: socket.counters, opened: socket.opened.then(() => undefined) }, "in-process", options);
+}
+
+/** QMux, then MoQ SETUP, over a socket being opened (adopted at once: see openWebSocket). */
+async function openQmuxConnection(
+	url: URL,
+	{ socket, stream, counters, opened }: Pick<OpeningWebSocket, "opened" | "counters"> & { socket: ConnectionSocket & { terminate(): void }; stream: object },
+	kind: "websocket" | "in-process",
+	options: MoqConnectOptions,
+): Promise<MoqConnection> {
 	// Adopted while still connecting, so QMux sees the server's first frame (see openWebSocket).
-	const quic = new Qmux(socket as unknown as ConstructorParameters<typeof Qmux>[0], { config: { ...QMUX_WINDOWS } });
+	const quic = new Qmux(stream as unknown as ConstructorParameters<typeof Qmux>[0], { config: { ...QMUX_WINDOWS } });
 	try {
 		await opened;
 		await withTimeout(quic.ready, options.timeoutMs, "the QMux handshake");
@@ -228,7 +266,7 @@ async function openWebSocketConnection(url: URL, options: MoqConnectOptions): Pr
 		return {
 			established,
 			transport: "websocket",
-			kind: "websocket",
+			kind,
 			version: established.version,
 			counters,
 			socket,

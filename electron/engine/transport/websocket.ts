@@ -6,6 +6,9 @@
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import { WebSocket } from "ws";
 import { StudioError } from "../../../shared/errors";
+import { describeSocketError, upgradeRefused } from "./socket-errors";
+
+export { describeSocketError } from "./socket-errors";
 
 
 // moq-transport-18 and -20 are pinned to qmux-01 by @moq/net; the rest ride any QMux draft.
@@ -23,6 +26,13 @@ export interface SocketCounters {
 	bytesOut: number;
 	/** `Date.now()` of the last byte or pong received. */
 	lastActivity: number;
+	/**
+	 * The ping awaiting its pong: when it was sent and `bytesOut` then. A pong comes back behind
+	 * every byte sent before its ping (one ordered stream), so it proves those bytes arrived.
+	 */
+	pinged?: { at: number; bytesOut: number };
+	/** What the latest pong proved: `bytesOut` that had reached the peer, when, and the ping's round trip. */
+	delivered?: { bytes: number; at: number; rttMs: number };
 }
 
 /** Options for {@link openWebSocket}. */
@@ -62,12 +72,25 @@ export function openWebSocket(url: URL, options: OpenWebSocketOptions): OpeningW
 		handshakeTimeout: options.timeoutMs,
 		perMessageDeflate: false,
 		...(pin ? { createConnection: pinnedTls(pin) as never } : {}),
+		...(isLoopbackHost(url.hostname) ? { generateMask: zeroMask } : {}),
 	});
 	socket.on("message", (data: Buffer | ArrayBuffer | Buffer[]) => {
 		counters.bytesIn += byteLength(data);
 		counters.lastActivity = Date.now();
 	});
-	socket.on("pong", () => (counters.lastActivity = Date.now()));
+	socket.on("pong", () => {
+		const now = Date.now();
+		counters.lastActivity = now;
+		const pinged = counters.pinged;
+		counters.pinged = undefined;
+		if (pinged) counters.delivered = { bytes: pinged.bytesOut, at: now, rttMs: now - pinged.at };
+	});
+	const ping = socket.ping.bind(socket);
+	socket.ping = (...args: Parameters<WebSocket["ping"]>) => {
+		// One measured ping at a time: a pong answers the oldest ping outstanding.
+		counters.pinged ??= { at: Date.now(), bytesOut: counters.bytesOut };
+		ping(...args);
+	};
 	const send = socket.send.bind(socket) as (data: unknown, ...rest: unknown[]) => void;
 	(socket as unknown as { send: typeof send }).send = (data: unknown, ...rest: unknown[]) => {
 		counters.bytesOut += byteLength(data);
@@ -90,12 +113,7 @@ export function openWebSocket(url: URL, options: OpenWebSocketOptions): OpeningW
 			const status = res.statusCode ?? 0;
 			let body = "";
 			res.on("data", (c: Buffer) => (body += c.toString().slice(0, 300)));
-			res.on("end", () => {
-				const detail = body.trim() ? `: ${body.trim().split("\n")[0]}` : "";
-				if (status === 401 || status === 403) fail(new StudioError("UNAUTHORIZED", `the relay refused the credentials (HTTP ${status})${detail}`));
-				else if (status === 503) fail(new StudioError("LIMIT", `the relay is full (HTTP 503)${detail}`));
-				else fail(new StudioError("CONNECT", `the relay answered HTTP ${status}${detail}`));
-			});
+			res.on("end", () => fail(upgradeRefused(status, body)));
 			res.on("error", () => fail(new StudioError("CONNECT", `the relay answered HTTP ${status}`)));
 		});
 		socket.once("error", (err: NodeJS.ErrnoException) => fail(describeSocketError(err, where)));
@@ -109,34 +127,29 @@ export function openWebSocket(url: URL, options: OpenWebSocketOptions): OpeningW
 	return { socket, counters, opened };
 }
 
+/**
+ * A zero WebSocket mask, for connections to this machine only. RFC 6455 masks client frames so
+ * that bytes a script chose cannot pass for another protocol to a proxy between a browser and
+ * the server; a loopback connection has no such intermediary. With a zero mask `ws` sends the
+ * payload as it is instead of copying it through a JavaScript XOR loop, and the relay's `ws`
+ * skips unmasking it: both were a tenth of the relay's time carrying one fast stream
+ * (bench/relay-throughput.ts). Remote relays keep `ws`'s random masks.
+ */
+function zeroMask(mask: Buffer): void {
+	mask.fill(0);
+}
+
+/** True for a URL host that is this machine: 127.0.0.0/8, ::1 or localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+	const h = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+	return h === "localhost" || h === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 function byteLength(data: unknown): number {
 	if (Array.isArray(data)) return data.reduce((n: number, b: Buffer) => n + b.byteLength, 0);
 	if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) return data.byteLength;
 	if (typeof data === "string") return Buffer.byteLength(data);
 	return 0;
-}
-
-/** Turns a socket error into words a streamer understands. */
-export function describeSocketError(err: NodeJS.ErrnoException, where: string): StudioError {
-	if (err instanceof StudioError) return err;
-	switch (err.code) {
-		case "ECONNREFUSED":
-			return new StudioError("CONNECT", `connection refused by ${where} (is the relay running?)`, { cause: err });
-		case "ENOTFOUND":
-		case "EAI_AGAIN":
-			return new StudioError("CONNECT", `host not found: ${where.split(":")[0]}`, { cause: err });
-		case "ECONNRESET":
-			return new StudioError("CONNECT", `connection reset by ${where}`, { cause: err });
-		case "ETIMEDOUT":
-			return new StudioError("TIMEOUT", `no answer from ${where}`, { cause: err });
-		case "EHOSTUNREACH":
-		case "ENETUNREACH":
-			return new StudioError("CONNECT", `${where} is unreachable`, { cause: err });
-		default:
-			if (/handshake has timed out/i.test(err.message)) return new StudioError("TIMEOUT", `no answer from ${where}`, { cause: err });
-			if (/certificate|self.signed|SSL|TLS/i.test(err.message)) return new StudioError("CERTIFICATE", `TLS failed with ${where}: ${err.message}`, { cause: err });
-			return new StudioError("CONNECT", `${where}: ${err.message}`, { cause: err });
-	}
 }
 
 /**

@@ -47,8 +47,8 @@ export const QUICHE_PACKAGE = "@fails-components/webtransport-transport-http3-qu
 /** What the relay and the client say, once, when HTTP/3 cannot be offered. */
 export const HTTP3_UNAVAILABLE = `HTTP/3 unavailable: install ${QUICHE_PACKAGE}`;
 
-/** The transports a MoQ session can ride, as shown in its state and `--json` lines. */
-export type TransportKind = "webtransport-h3" | "webtransport-h2" | "websocket";
+/** The transports a MoQ session can ride, as shown in its state and `--json` lines (`in-process`: QMux over an in-memory link to the embedded relay, transport/in-process.ts). */
+export type TransportKind = "webtransport-h3" | "webtransport-h2" | "websocket" | "in-process";
 
 /** The loaded library and whether its HTTP/3 transport works. */
 export interface WebTransportLibrary {

@@ -104,7 +104,7 @@ function SessionFacts({ session }: { session: SessionState }) {
 	const facts: string[] = [];
 	if (session.phase === "connected") {
 		const kind = session.transportKind;
-		if (kind) facts.push(kind === "webtransport-h3" ? "WebTransport (HTTP/3)" : kind === "webtransport-h2" ? "WebTransport (HTTP/2)" : "WebSocket");
+		if (kind) facts.push(kind === "webtransport-h3" ? "WebTransport (HTTP/3)" : kind === "webtransport-h2" ? "WebTransport (HTTP/2)" : kind === "in-process" ? "In-process link" : "WebSocket");
 		else if (session.transport) facts.push(session.transport === "websocket" ? "WebSocket" : "WebTransport");
 		if (session.version) facts.push(session.version);
 		if (session.connectedAt) facts.push(`up ${formatDuration(now - session.connectedAt)}`);
