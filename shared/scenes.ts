@@ -9,6 +9,8 @@
  */
 import { z } from "zod";
 import { StudioError } from "./errors";
+import { OriginId } from "./models";
+import { LibraryFileName } from "./recordings";
 
 /** A colour as `#rrggbb`. */
 export const Colour = z.string().regex(/^#[0-9a-fA-F]{6}$/, "a colour is #rrggbb");
@@ -49,6 +51,14 @@ export const LayerSource = z.discriminatedUnion("kind", [
 		.strict(),
 	/** A solid colour. */
 	z.object({ kind: z.literal("colour"), colour: Colour }).strict(),
+	/**
+	 * An announced MoQ broadcast, named as the Broadcasts view and `monitor.open` name it (origin
+	 * and path), decoded by the monitor's player path. Not announced (yet, or any more), it draws
+	 * nothing and is followed again when it is announced.
+	 */
+	z.object({ kind: z.literal("broadcast"), originId: OriginId, path: z.string().min(1).max(512) }).strict(),
+	/** A media file of the recordings folder (as the library names it), played looped. */
+	z.object({ kind: z.literal("file"), name: LibraryFileName }).strict(),
 ]);
 /** @see LayerSource */
 export type LayerSource = z.infer<typeof LayerSource>;
@@ -144,6 +154,11 @@ export function newLayer(source: LayerSource, name?: string): Layer {
 				: { ...base, name: name ?? "Lower third", x: 0.05, y: 0.78, width: 0.6, height: 0.12 };
 		case "colour":
 			return { ...base, name: name ?? "Colour", x: 0, y: 0, width: 1, height: 1 };
+		case "broadcast":
+			// A guest: picture-in-picture in the bottom-right corner, 16:9 on a 16:9 program.
+			return { ...base, name: name ?? (source.path.split("/").filter(Boolean).at(-1)?.slice(0, 100) || "Broadcast"), x: 0.66, y: 0.63, width: 0.3, height: 0.3 };
+		case "file":
+			return { ...base, name: name ?? (source.name.slice(0, 100) || "Media file"), x: 0, y: 0, width: 1, height: 1 };
 	}
 }
 
@@ -258,6 +273,19 @@ export function deleteLayer(c: SceneCollection, sceneId: string, layerId: string
 /** Moves a layer to z-position `to` (0 is the bottom). */
 export function moveLayer(c: SceneCollection, sceneId: string, layerId: string, to: number): SceneCollection {
 	return withScene(c, sceneId, (s) => ({ ...s, layers: move(s.layers, layerIndex(s, layerId), to) }));
+}
+
+/**
+ * The remote sources scenes need (broadcasts by origin and path, files by name), each once.
+ * Like captures, every scene's are followed, hidden layers included, so a cut never waits.
+ */
+export function sceneRemoteSources(scenes: readonly Scene[]): (LayerSource & { kind: "broadcast" | "file" })[] {
+	const out = new Map<string, LayerSource & { kind: "broadcast" | "file" }>();
+	for (const { source } of scenes.flatMap((s) => s.layers)) {
+		if (source.kind === "broadcast") out.set(`broadcast:${source.originId}\u0000${source.path}`, source);
+		if (source.kind === "file") out.set(`file:${source.name}`, source);
+	}
+	return [...out.values()];
 }
 
 /**

@@ -25,8 +25,9 @@ export type ShellView = (typeof SHELL_VIEWS)[number];
  * - `golive.toggle`: Go Live with the current setup, or stop if live (Ctrl/Cmd+L).
  * - `recordings.recordSelected`: record the broadcast selected in the current view (Ctrl/Cmd+R).
  * - `log.show`: show the log (Ctrl/Cmd+Shift+L).
+ * - `scenes.take`: in Scenes' studio mode, put the preview scene on program (Ctrl/Cmd+Enter).
  */
-export type ShellAction = "golive.toggle" | "recordings.recordSelected" | "log.show";
+export type ShellAction = "golive.toggle" | "recordings.recordSelected" | "log.show" | "scenes.take";
 
 /** What the shell asks the page to do. */
 export type ShellMessage =

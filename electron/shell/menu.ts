@@ -43,6 +43,7 @@ export function appMenuTemplate(options: AppMenuOptions): MenuItemTemplate[] {
 		submenu: [
 			{ label: "Go Live / Stop", accelerator: "CmdOrCtrl+L", click: send({ type: "action", action: "golive.toggle" }) },
 			{ label: "Record Selected Broadcast", accelerator: "CmdOrCtrl+R", click: send({ type: "action", action: "recordings.recordSelected" }) },
+			{ label: "Take Preview to Program", accelerator: "CmdOrCtrl+Enter", click: send({ type: "action", action: "scenes.take" }) },
 			...(mac ? [] : [{ type: "separator" as const }, { role: "quit" as const }]),
 		],
 	};

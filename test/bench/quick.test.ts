@@ -6,7 +6,8 @@
  * benchmark that stopped checking would still be caught. Timings are printed, never asserted:
  * the machine is shared. (The soak's quick variant is test/media/long-show.test.ts; the UI flood
  * benchmark's is in test/ui/broadcasts-flood.test.ts.) monitor-tiles drives the built renderer
- * in Chromium (`npm run build` first, as `npm test` does) and the `<moq-watch>` fixture.
+ * in Chromium (`npm run build` first, as `npm test` does) and the `<moq-watch>` fixture;
+ * compositor-program drives the built renderer's Scenes and Go Live too.
  */
 import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -148,5 +149,29 @@ describe("benchmarks, quick variants", () => {
 		for (const v of ["one", "three-1w", "three-3w"]) for (const f of fps(v) ?? []) expect(f, report).toBeGreaterThan(0);
 		expect(r.stdout, report).toMatch(/ratio three-1w\/one \(over the floor\) [\d.]+/);
 		expect(r.stdout, report).toMatch(/ratio three-3w\/three-1w \(over the floor\) [\d.]+/);
+	});
+
+	it("compositor-program draws the camera alone, three sources and studio mode, and encodes the program as one and two renditions", { timeout: 240_000 }, async () => {
+		const r = await runBench("compositor-program", { BENCH_SECONDS: "2", BENCH_WARMUP_SECONDS: "1" });
+		const report = `exit ${r.code}\n${r.stdout}\n${r.stderr}`;
+		expect(r.code, report).toBe(0);
+		const row = (variant: string) => r.stdout.split("\n").find((l) => l.startsWith(`${variant} `));
+		// Drawing rows: "variant fps late draw-p50ms draw-p99ms (worst) chromium-cpu%": frames drawn, times and CPU measured.
+		for (const v of ["floor", "three", "studio"]) {
+			const cells = row(v)?.trim().split(/\s+/) ?? [];
+			expect(Number(cells[1]), report).toBeGreaterThan(0);
+			expect(Number(cells[3]), report).toBeGreaterThan(0);
+			expect(Number(cells[4]), report).toBeGreaterThanOrEqual(Number(cells[3]));
+			expect(Number(cells.at(-1)), report).toBeGreaterThan(0);
+		}
+		expect(r.stdout, report).toMatch(/ratio three\/floor: draw p50 [\d.]+ p99 [\d.]+ cpu [\d.]+/);
+		expect(r.stdout, report).toMatch(/ratio studio\/three \(.*\): draw p50 [\d.]+ p99 [\d.]+ cpu [\d.]+/);
+		// Encoding rows: "variant chromium% engine% total% program-fps late | encoded fps per rendition | skipped | dropped".
+		const encoded = (v: string) => row(v)?.split("|")[1]?.trim().split(/\s+/).map(Number);
+		expect(encoded("one"), report).toHaveLength(1);
+		expect(encoded("two"), report).toHaveLength(2);
+		for (const v of ["one", "two"]) for (const f of encoded(v) ?? []) expect(f, report).toBeGreaterThan(0);
+		expect(r.stdout, report).toMatch(/encode cost: one rendition -?\d+% of a core over idle, the extra rendition -?\d+%; ratio extra\/one -?[\d.]+/);
+		expect(r.stdout, report).toMatch(/goal \(720p30, two renditions: .*\): (met|NOT met)/);
 	});
 });

@@ -23,6 +23,7 @@ import {
 	newLayer,
 	renameScene,
 	sceneCaptures,
+	sceneRemoteSources,
 	takeScene,
 	updateLayer,
 } from "../../shared/scenes";
@@ -89,6 +90,36 @@ describe("scene operations", () => {
 		expect(code(() => addLayer(c, id, newLayer({ kind: "image", url: "https://example.com/logo.png" })))).toBe("INVALID_ARGUMENT");
 		expect(code(() => addLayer(c, id, newLayer({ kind: "colour", colour: "red" })))).toBe("INVALID_ARGUMENT");
 		expect(JSON.stringify(c)).toBe(before);
+	});
+
+	it("takes an announced broadcast (origin and path) and a recordings-folder file as sources, and refuses malformed ones", () => {
+		let c = defaultScenes();
+		const id = c.scenes[0]!.id;
+		const guest = newLayer({ kind: "broadcast", originId: "o1", path: "guests/ada/cam.hang" });
+		// A guest lands as a picture-in-picture, named after its path's last segment; a file fills the frame.
+		expect(guest).toMatchObject({ name: "cam.hang", x: 0.66, y: 0.63, width: 0.3, height: 0.3, visible: true });
+		c = addLayer(c, id, guest);
+		c = addLayer(c, id, newLayer({ kind: "file", name: "show.mp4" }));
+		expect(c.scenes[0]!.layers.at(-1)).toMatchObject({ name: "show.mp4", x: 0, y: 0, width: 1, height: 1 });
+		// The same guest in a second scene and a hidden layer are followed once; captures are unchanged.
+		const two = addScene(c, "Guest");
+		c = addLayer(two.collection, two.id, { ...newLayer({ kind: "broadcast", originId: "o1", path: "guests/ada/cam.hang" }), visible: false });
+		expect(sceneRemoteSources(c.scenes)).toEqual([
+			{ kind: "broadcast", originId: "o1", path: "guests/ada/cam.hang" },
+			{ kind: "file", name: "show.mp4" },
+		]);
+		expect(sceneCaptures(c.scenes)).toEqual({ cameras: [""], screen: false });
+		expect(SceneCollection.safeParse(c).success).toBe(true);
+		// Bad sources: typed errors, nothing changed.
+		const before = JSON.stringify(c);
+		expect(code(() => addLayer(c, id, newLayer({ kind: "broadcast", originId: "", path: "x.hang" })))).toBe("INVALID_ARGUMENT");
+		expect(code(() => addLayer(c, id, newLayer({ kind: "broadcast", originId: "o1", path: "" })))).toBe("INVALID_ARGUMENT");
+		expect(code(() => addLayer(c, id, newLayer({ kind: "file", name: "" })))).toBe("INVALID_ARGUMENT");
+		expect(code(() => updateLayer(c, id, guest.id, { source: { kind: "broadcast", path: "x.hang" } as never }))).toBe("INVALID_ARGUMENT");
+		expect(JSON.stringify(c)).toBe(before);
+		// Through the contract's schema, as a host receives them.
+		expect(methods["scenes.set"].args.safeParse({ collection: c }).success).toBe(true);
+		expect(methods["scenes.set"].args.safeParse({ collection: { ...c, scenes: [{ ...c.scenes[0]!, layers: [{ ...guest, source: { kind: "broadcast", originId: "o1", path: "a", extra: 1 } }] }] } }).success).toBe(false);
 	});
 });
 

@@ -10,12 +10,13 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as Moq from "@moq/net";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordBroadcast } from "../../electron/engine/record";
 import { launchChromium } from "../helpers/browser";
 import { startTestStudio, type TestStudio } from "../helpers/studio";
-import { eventually, openStudio } from "../helpers/ui";
+import { colourDistance, frameAt, meanColour } from "../helpers/frames";
+import { eventually, openStudio, setNumber } from "../helpers/ui";
 import { connect, quietLibraryLogs, until } from "../relay/clients";
 import { waitAnnounced } from "../sessions/harness";
 import { decodeErrors, probeStreams, tempDir } from "../media/media-helpers";
@@ -39,44 +40,14 @@ afterAll(async () => {
 	await remove?.();
 });
 
-/** One decoded frame, `at` seconds into the file, as RGB24 with its size. */
-async function frameAt(path: string, at: number): Promise<{ width: number; height: number; rgb: Buffer }> {
-	const probe = await run("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0", path]);
-	const [width, height] = probe.stdout.trim().split(",").map(Number) as [number, number];
-	const { stdout } = await run("ffmpeg", ["-v", "error", "-ss", String(at), "-i", path, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], { encoding: "buffer", maxBuffer: 64 << 20 });
-	return { width, height, rgb: stdout };
-}
 
-/** The mean colour of a square of `size` fractions around (fx, fy). */
-function meanColour(f: { width: number; height: number; rgb: Buffer }, fx: number, fy: number, size = 0.04): [number, number, number] {
-	const sum: [number, number, number] = [0, 0, 0];
-	let n = 0;
-	const x0 = Math.round((fx - size / 2) * f.width);
-	const y0 = Math.round((fy - size / 2) * f.height);
-	for (let y = y0; y < y0 + size * f.height; y++) {
-		for (let x = x0; x < x0 + size * f.width; x++) {
-			const i = (y * f.width + x) * 3;
-			sum[0] += f.rgb[i]!;
-			sum[1] += f.rgb[i + 1]!;
-			sum[2] += f.rgb[i + 2]!;
-			n++;
-		}
-	}
-	return sum.map((v) => v / n) as [number, number, number];
-}
 
-const distance = (a: readonly number[], b: readonly number[]) => Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!, a[2]! - b[2]!);
+const distance = colourDistance;
 const MAGENTA = [255, 0, 255];
 const BLUE = [0, 0, 255];
 const YELLOW = [255, 255, 0];
 const BAND = [0x20, 0x20, 0x40];
 
-/** Sets a layer's number field the way a person types it. */
-async function setNumber(page: Page, label: string, value: number): Promise<void> {
-	const input = page.getByLabel(label, { exact: true });
-	await input.fill(String(value));
-	await eventually(() => input.inputValue(), (v) => Number(v) === value, 5_000, `${label} = ${value}`);
-}
 
 describe("Scenes going live", () => {
 	// Each drawing the panel offers, each with a studio of its own (scenes persist per data dir).

@@ -84,3 +84,10 @@ export async function openHarness(browser: Browser, script: string): Promise<Stu
 	await page.addScriptTag({ content: script });
 	return { page, errors };
 }
+
+/** Sets a number field the way a person types it, and waits for it to hold `expected`. */
+export async function setNumber(page: Page, label: string, value: number, expected = value): Promise<void> {
+	const input = page.getByLabel(label, { exact: true });
+	await input.fill(String(value));
+	await eventually(() => input.inputValue(), (v) => Number(v) === expected, 5_000, `${label} = ${expected}`);
+}

@@ -1,8 +1,10 @@
 /**
  * The Scenes panel of Go Live (issue 16): the scenes (add, duplicate, rename, delete, reorder,
  * take to program with a cut or a fade), the layers of the scene being edited (add, show/hide,
- * position and size in percent of the program, opacity, reorder, delete) and the compositor's
- * figures. It opens the program at the chosen quality and keeps it while live.
+ * position and size in percent of the program, crop, opacity, reorder, delete) and the compositor's
+ * figures. It opens the program at the chosen quality and keeps it while live. In studio mode (a
+ * preference) the scene being edited is the preview, painted beside the program, and only Take
+ * (ProgramPreview, or Ctrl/Cmd+Enter) changes the program.
  */
 import { ArrowDown, ArrowUp, Copy, Plus, Trash2 } from "lucide-react";
 import { useEffect, useState } from "react";
@@ -17,18 +19,25 @@ import {
 	newLayer,
 	renameScene,
 	updateLayer,
+	Crop,
 	type Layer,
 	type LayerSource,
 	type SceneCollection,
 } from "../../../shared/scenes";
+import { StudioError } from "../../../shared/errors";
 import { errorText } from "../lib/errors";
+import { usePreferences } from "../stores/preferences";
 import { useScenes } from "./compositor/scenes-store";
+import { LayerSourceState, SceneSourcePicker } from "./SceneSourcePicker";
 import { selectedPreset, useGoLive } from "./store";
 
-type NewKind = "camera" | "screen" | "image" | "colour" | "lower-third" | "clock";
+type NewKind = "camera" | "screen" | "image" | "colour" | "lower-third" | "clock" | "broadcast" | "file";
 
-function sourceFor(kind: NewKind, image: string | null): LayerSource | null {
+function sourceFor(kind: NewKind, image: string | null, remote: LayerSource | null = null): LayerSource | null {
 	switch (kind) {
+		case "broadcast":
+		case "file":
+			return remote;
 		case "camera":
 			return { kind: "camera" };
 		case "screen":
@@ -55,6 +64,25 @@ function readDataUrl(file: File): Promise<string> {
 
 const pct = (v: number) => Math.round(v * 1000) / 10;
 
+const CROP_EDGES = ["top", "right", "bottom", "left"] as const;
+
+/**
+ * A layer's crop with one edge set to `percent`, checked by the shared {@link Crop} schema; a
+ * typed error that says what is allowed otherwise (the layer keeps its crop).
+ */
+function cropWith(layer: Layer, edge: (typeof CROP_EDGES)[number], percent: number): Crop {
+	const next = { ...layer.crop, [edge]: percent / 100 };
+	const parsed = Crop.safeParse(next);
+	if (parsed.success) return parsed.data;
+	const issue = parsed.error.issues[0];
+	throw new StudioError(
+		"INVALID_ARGUMENT",
+		issue?.path.length
+			? `${layer.name}: crop ${edge} must be between 0 and 100 %`
+			: `${layer.name}: a crop must leave some of the picture (left + right and top + bottom below 100 %)`,
+	);
+}
+
 /** Scenes panels mounted now (the program closes when none is and nothing is live). */
 let mounted = 0;
 
@@ -79,12 +107,29 @@ function LayerRow({ layer, index, count, apply }: { layer: Layer; index: number;
 				<input type="checkbox" checked={layer.visible} aria-label={`Show ${layer.name}`} onChange={(e) => patch({ visible: e.target.checked })} />
 				{layer.name}
 			</label>
+			<LayerSourceState source={layer.source} name={layer.name} />
 			<div className="scene-layer-geometry">
 				{geometry}
 				<label>
 					Opacity %
 					<input type="number" min={0} max={100} aria-label={`${layer.name} opacity`} value={pct(layer.opacity)} onChange={(e) => Number.isFinite(e.target.valueAsNumber) && patch({ opacity: e.target.valueAsNumber / 100 })} />
 				</label>
+				{layer.source.kind !== "colour" &&
+					layer.source.kind !== "text" &&
+					CROP_EDGES.map((edge) => (
+						<label key={edge}>
+							Crop {edge} %
+							<input
+								type="number"
+								min={0}
+								max={100}
+								step={1}
+								aria-label={`${layer.name} crop ${edge}`}
+								value={pct(layer.crop[edge])}
+								onChange={(e) => Number.isFinite(e.target.valueAsNumber) && apply((c, s) => updateLayer(c, s, layer.id, { crop: cropWith(layer, edge, e.target.valueAsNumber) }))}
+							/>
+						</label>
+					))}
 				{layer.source.kind === "colour" && (
 					<input type="color" aria-label={`${layer.name} colour`} value={layer.source.colour} onChange={(e) => patch({ source: { kind: "colour", colour: e.target.value } })} />
 				)}
@@ -115,8 +160,10 @@ export function ScenesPanel() {
 	const live = useGoLive((s) => s.live !== null);
 	const [kind, setKind] = useState<NewKind>("colour");
 	const [problem, setProblem] = useState<string | null>(null);
+	const [remote, setRemote] = useState<LayerSource | null>(null);
 	const { width, height, framerate } = preset;
 	const renderer = useScenes((s) => s.renderer);
+	const studioMode = usePreferences((s) => s.studioMode);
 
 	useEffect(() => {
 		if (!useScenes.getState().loaded) void useScenes.getState().load();
@@ -139,6 +186,12 @@ export function ScenesPanel() {
 		};
 	}, []);
 
+	useEffect(() => {
+		// Studio mode: the compositor also paints the scene being edited, as the preview.
+		program?.setPreview(studioMode ? editingId : null);
+		return () => program?.setPreview(null);
+	}, [program, studioMode, editingId]);
+
 	const commit = useScenes((s) => s.commit);
 	const run = (edit: () => SceneCollection) => {
 		try {
@@ -154,8 +207,8 @@ export function ScenesPanel() {
 	const add = async (file?: File) => {
 		try {
 			const image = file ? await readDataUrl(file) : null;
-			const source = sourceFor(kind, image);
-			if (!source) return setProblem("Choose an image file to add an image layer.");
+			const source = sourceFor(kind, image, remote);
+			if (!source) return setProblem(kind === "broadcast" ? "Choose an announced broadcast to add." : kind === "file" ? "Choose a media file to add." : "Choose an image file to add an image layer.");
 			applyToEditing((c, s) => addLayer(c, s, newLayer(source)));
 		} catch (err) {
 			setProblem(errorText(err));
@@ -176,6 +229,13 @@ export function ScenesPanel() {
 								<span className="badge" aria-label={`${s.name} is on program`}>
 									Program
 								</span>
+							) : studioMode ? (
+								// Studio mode: the program changes only with Take (beside the preview).
+								s.id === editing.id && (
+									<span className="badge" aria-label={`${s.name} is on preview`}>
+										Preview
+									</span>
+								)
 							) : (
 								<button type="button" aria-label={`Take ${s.name}`} onClick={() => run(() => ({ ...useScenes.getState().collection, programId: s.id }))}>
 									Take
@@ -196,6 +256,9 @@ export function ScenesPanel() {
 				<button type="button" onClick={() => run(() => addScene(useScenes.getState().collection, `Scene ${collection.scenes.length + 1}`).collection)}>
 					<Plus size={14} /> Add scene
 				</button>
+				<label className="checkbox-row">
+					<input type="checkbox" checked={studioMode} onChange={(e) => usePreferences.getState().set("studioMode", e.target.checked)} /> Studio mode
+				</label>
 				<label>
 					Transition
 					<select
@@ -230,7 +293,10 @@ export function ScenesPanel() {
 						<option value="colour">Solid colour</option>
 						<option value="lower-third">Lower third</option>
 						<option value="clock">Clock</option>
+						<option value="broadcast">Announced broadcast</option>
+						<option value="file">Media file (recordings folder)</option>
 					</select>
+					{(kind === "broadcast" || kind === "file") && <SceneSourcePicker kind={kind} onChange={setRemote} />}
 					{kind === "image" ? (
 						<input type="file" accept="image/*" aria-label="Image file" onChange={(e) => e.target.files?.[0] && void add(e.target.files[0])} />
 					) : (
@@ -249,7 +315,18 @@ export function ScenesPanel() {
 				</label>
 				{(problem || error) && <p role="alert">{problem ?? error}</p>}
 				{program && (
-					<p className="muted" aria-label="Compositor" data-renderer={program.renderer?.renderer} data-webgl2={program.renderer?.webgl2 ? "yes" : "no"} data-device={program.renderer?.device}>
+					<p
+						className="muted"
+						aria-label="Compositor"
+						data-renderer={program.renderer?.renderer}
+						data-webgl2={program.renderer?.webgl2 ? "yes" : "no"}
+						data-device={program.renderer?.device}
+						data-drawn={program.stats?.drawn}
+						data-late={program.stats?.late}
+						data-sent={program.stats?.sent}
+						data-draw-p50={program.stats?.drawP50Ms}
+						data-draw-p99={program.stats?.drawP99Ms}
+					>
 						Program {program.format.width}×{program.format.height} at {program.format.framerate} fps
 						{program.renderer && ` · ${program.renderer.renderer} canvas${program.renderer.webgl2 ? ` (WebGL2 available${program.renderer.device ? `: ${program.renderer.device}` : ""})` : " (no WebGL2)"}`}
 						{program.stats && ` · draw p50 ${program.stats.drawP50Ms.toFixed(1)} ms, p99 ${program.stats.drawP99Ms.toFixed(1)} ms · late ${program.stats.late}`}

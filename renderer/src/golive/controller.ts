@@ -217,7 +217,12 @@ export async function goLive(api: StudioApi, opts: GoLiveOptions): Promise<LiveS
 			videoCodec = videoConfig.codec;
 			sourceFramerate = program.format.framerate;
 			const frames = program.attachEncoder();
-			detachProgram = () => program.detachEncoder();
+			// Once: the cleanup half a second after a stop must not detach the encoder of a session
+			// started since (the program feeds one encoder port at a time).
+			detachProgram = () => {
+				detachProgram = undefined;
+				program.detachEncoder();
+			};
 			workers.set("video", startWorker({ type: "start-video", frames, config: videoConfig, keyframeInterval: opts.preset.keyframeInterval, renditions: extraRenditions() }, [frames]));
 		}
 		let audioConfig: AudioEncoderConfig | undefined;

@@ -6,6 +6,7 @@
  * in {@link runShellMessage}, so both hosts behave the same.
  */
 import { SHELL_VIEWS, type ShellAction, type ShellMessage } from "../../../shared/shell-channel";
+import { useScenes } from "../golive/compositor/scenes-store";
 import { useGoLive } from "../golive/store";
 import { useMonitors } from "../monitor/store";
 import { useNavigation } from "../stores/navigation";
@@ -40,6 +41,10 @@ function runAction(action: ShellAction): void {
 		case "log.show":
 			usePreferences.getState().set("logOpen", !usePreferences.getState().logOpen);
 			break;
+		case "scenes.take":
+			if (usePreferences.getState().studioMode && useScenes.getState().program) useScenes.getState().takePreview();
+			else useNotifications.getState().push("info", "Nothing to take", "Turn on Studio mode in Go Live's Scenes panel first.");
+			break;
 	}
 }
 
@@ -55,7 +60,8 @@ export function runShellMessage(message: ShellMessage): void {
 
 /**
  * The shell message a key press means, or undefined: Ctrl/Cmd+1…6 the views, Ctrl/Cmd+L Go Live
- * or stop, Ctrl/Cmd+R record the selected broadcast, Ctrl/Cmd+Shift+L the log.
+ * or stop, Ctrl/Cmd+R record the selected broadcast, Ctrl/Cmd+Shift+L the log, Ctrl/Cmd+Enter
+ * take the preview scene to program (Scenes' studio mode).
  */
 export function shortcutFor(ev: Pick<KeyboardEvent, "key" | "code" | "ctrlKey" | "metaKey" | "shiftKey" | "altKey">, mac: boolean): ShellMessage | undefined {
 	if ((mac ? !ev.metaKey : !ev.ctrlKey) || ev.altKey) return undefined;
@@ -66,6 +72,7 @@ export function shortcutFor(ev: Pick<KeyboardEvent, "key" | "code" | "ctrlKey" |
 	}
 	if (ev.code === "KeyL") return { type: "action", action: ev.shiftKey ? "log.show" : "golive.toggle" };
 	if (ev.code === "KeyR" && !ev.shiftKey) return { type: "action", action: "recordings.recordSelected" };
+	if ((ev.code === "Enter" || ev.code === "NumpadEnter") && !ev.shiftKey) return { type: "action", action: "scenes.take" };
 	return undefined;
 }
 

@@ -83,8 +83,15 @@ let lastPaintAt = 0;
 /** Without an animation frame for this long, a decoded frame is painted as it comes out. */
 const PAINT_STARVED_MS = 100;
 
+/** Where decoded pictures also go (a compositor's source port), if anywhere. */
+let framesPort: MessagePort | null = null;
+
 function videoOutput(frame: VideoFrame): void {
 	stats.video.decoded++;
+	if (framesPort) {
+		const copy = frame.clone();
+		framesPort.postMessage(copy, [copy as unknown as Transferable]);
+	}
 	outputUs = frame.timestamp;
 	inDecoder.shift();
 	latest?.close();
@@ -431,8 +438,16 @@ scope.onmessage = (ev: MessageEvent<ToDecoder>) => {
 		case "size":
 			shown = { width: msg.width, height: msg.height };
 			break;
+		case "frames":
+			framesPort?.close();
+			framesPort = msg.port;
+			break;
 		case "stop":
 			stopped = true;
+			// Null, not only closed: a frame the decoder still outputs would be posted to a closed
+			// port and dropped unclosed ("A VideoFrame was garbage collected without being closed").
+			framesPort?.close();
+			framesPort = null;
 			channel?.close();
 			latest?.close();
 			latest = undefined;

@@ -15,6 +15,11 @@ export type ToDecoder =
 	| { type: "visible"; visible: boolean }
 	/** The tile's displayed size in device pixels: pictures are painted no larger (0 = unknown). */
 	| { type: "size"; width: number; height: number }
+	/**
+	 * Also hand every decoded video frame (a clone, transferred) to `port`, or stop (null): how a
+	 * scene's compositor takes a broadcast's pictures from this decoder (no second decoder).
+	 */
+	| { type: "frames"; port: MessagePort | null }
 	| { type: "stop" };
 
 /** Peak and RMS of one audio channel over the last meter window, in dBFS (-Infinity for silence). */

@@ -40,6 +40,8 @@ export interface UiPreferences {
 	goLivePreset: string;
 	/** The origin Go Live starts with (an origin id; empty: the "studio" origin, else the first). */
 	goLiveOrigin: string;
+	/** Scenes' studio mode (issue 16): edit a preview scene beside the program, then take it. */
+	studioMode: boolean;
 }
 
 /** What a fresh install shows. */
@@ -53,6 +55,7 @@ export const DEFAULT_PREFERENCES: UiPreferences = {
 	multiviewTiles: Array.from({ length: MULTIVIEW_MAX_TILES }, () => null),
 	goLivePreset: "720p30",
 	goLiveOrigin: "",
+	studioMode: false,
 };
 
 /**
@@ -105,6 +108,7 @@ export function fromRecord(record: Preferences): UiPreferences {
 	p.multiviewTiles = Array.from({ length: MULTIVIEW_MAX_TILES }, (_, i) => parseTile(record[`${TILE_KEY}${i}`]));
 	if (typeof record["ui.goLivePreset"] === "string" && record["ui.goLivePreset"]) p.goLivePreset = record["ui.goLivePreset"];
 	if (typeof record["ui.goLiveOrigin"] === "string") p.goLiveOrigin = record["ui.goLiveOrigin"];
+	if (typeof record["ui.studioMode"] === "boolean") p.studioMode = record["ui.studioMode"];
 	return p;
 }
 

@@ -2,24 +2,35 @@
  * The program preview (issue 16): the compositor paints the program into this canvas, scaled,
  * every frame, before and while live. The canvas belongs to the program; this only shows it and
  * lets the user drag the program scene's layers: the topmost visible layer under the pointer
- * moves, or resizes when grabbed by its bottom-right corner.
+ * moves, or resizes when grabbed by its bottom-right corner. In studio mode a second one shows
+ * the preview scene (the scene being edited), and dragging there moves that scene's layers.
  */
 import { useEffect, useRef } from "react";
 import { updateLayer, type Layer } from "../../../../shared/scenes";
+import { usePreferences } from "../../stores/preferences";
 import { useScenes } from "./scenes-store";
 
 /** How near the bottom-right corner (fraction of the program) a grab resizes instead of moving. */
 const CORNER = 0.03;
 
-/** The topmost visible layer of the program scene at (fx, fy), fractions of the program. */
-function layerAt(fx: number, fy: number): Layer | undefined {
+/** Which scene a preview pane shows: the one on program, or studio mode's preview (the one being edited). */
+export type PreviewPane = "program" | "preview";
+
+function paneSceneId(pane: PreviewPane): string {
+	const { collection, editingId } = useScenes.getState();
+	return pane === "program" ? collection.programId : editingId;
+}
+
+/** The topmost visible layer of the pane's scene at (fx, fy), fractions of the program. */
+function layerAt(pane: PreviewPane, fx: number, fy: number): Layer | undefined {
 	const { collection } = useScenes.getState();
-	const scene = collection.scenes.find((s) => s.id === collection.programId);
+	const id = paneSceneId(pane);
+	const scene = collection.scenes.find((s) => s.id === id);
 	return scene?.layers.findLast((l) => l.visible && fx >= l.x && fx <= l.x + l.width && fy >= l.y && fy <= l.y + l.height);
 }
 
 /** Attaches move/resize dragging to the preview canvas; returns the detacher. */
-function dragLayers(canvas: HTMLCanvasElement): () => void {
+function dragLayers(canvas: HTMLCanvasElement, pane: PreviewPane): () => void {
 	let drag: { layer: Layer; sceneId: string; fx: number; fy: number; resize: boolean; pointer: number } | undefined;
 	const at = (ev: PointerEvent) => {
 		const r = canvas.getBoundingClientRect();
@@ -27,10 +38,10 @@ function dragLayers(canvas: HTMLCanvasElement): () => void {
 	};
 	const down = (ev: PointerEvent) => {
 		const { fx, fy } = at(ev);
-		const layer = layerAt(fx, fy);
+		const layer = layerAt(pane, fx, fy);
 		if (!layer) return;
 		const resize = Math.abs(fx - (layer.x + layer.width)) < CORNER && Math.abs(fy - (layer.y + layer.height)) < CORNER;
-		drag = { layer, sceneId: useScenes.getState().collection.programId, fx, fy, resize, pointer: ev.pointerId };
+		drag = { layer, sceneId: paneSceneId(pane), fx, fy, resize, pointer: ev.pointerId };
 		canvas.setPointerCapture(ev.pointerId);
 	};
 	const move = (ev: PointerEvent) => {
@@ -65,25 +76,63 @@ function dragLayers(canvas: HTMLCanvasElement): () => void {
 	};
 }
 
-/** Shows the running program's preview canvas, or a note while it starts. */
+/** The key that takes the preview to program in studio mode, as shown in the Take button's title. */
+export const TAKE_SHORTCUT = "Ctrl/Cmd+Enter";
+
+/**
+ * The program's preview; in studio mode (a preference) the preview scene and the program side
+ * by side with the Take button between them.
+ */
 export function ProgramPreview() {
+	const studioMode = usePreferences((s) => s.studioMode);
+	const transition = useScenes((s) => s.transition);
+	const same = useScenes((s) => s.editingId === s.collection.programId);
+	if (!studioMode) return <PreviewCanvas pane="program" />;
+	return (
+		<div className="studio-panes" role="group" aria-label="Studio mode">
+			<figure>
+				<figcaption>Preview</figcaption>
+				<PreviewCanvas pane="preview" />
+			</figure>
+			<button
+				type="button"
+				className="button primary studio-take"
+				disabled={same}
+				title={`Put the preview scene on program with a ${transition.kind} (${TAKE_SHORTCUT}); the program scene comes to preview`}
+				onClick={() => useScenes.getState().takePreview()}
+			>
+				Take
+			</button>
+			<figure>
+				<figcaption>Program</figcaption>
+				<PreviewCanvas pane="program" />
+			</figure>
+		</div>
+	);
+}
+
+/**
+ * Shows the running program's preview canvas (`pane` "program"), or studio mode's preview scene
+ * ("preview"), or a note while the program starts.
+ */
+function PreviewCanvas({ pane }: { pane: PreviewPane }) {
 	const program = useScenes((s) => s.program);
 	const holder = useRef<HTMLDivElement>(null);
 	useEffect(() => {
 		if (!program || !holder.current) return;
-		const canvas = program.preview;
+		const canvas = pane === "program" ? program.preview : program.studio;
 		canvas.classList.add("preview");
 		canvas.setAttribute("role", "img");
-		canvas.setAttribute("aria-label", "Program preview");
+		canvas.setAttribute("aria-label", pane === "program" ? "Program preview" : "Preview scene");
 		holder.current.append(canvas);
-		const detach = dragLayers(canvas);
+		const detach = dragLayers(canvas, pane);
 		return () => {
 			detach();
 			canvas.remove();
 		};
-	}, [program]);
+	}, [program, pane]);
 	return (
-		<div className="preview-pane" data-preview={program ? "program" : "none"}>
+		<div className="preview-pane" data-preview={program ? pane : "none"}>
 			<div ref={holder} className="preview-holder" />
 			{!program && <div className="preview-empty">Starting the program…</div>}
 		</div>

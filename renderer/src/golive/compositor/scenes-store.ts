@@ -29,6 +29,12 @@ export interface ScenesState {
 	setTransition(t: Transition): void;
 	/** Puts a scene on program with the chosen transition. */
 	take(id: string): void;
+	/**
+	 * Studio mode's Take: the scene on preview (the one being edited) goes on program with the
+	 * chosen transition and the scene that was on program comes to preview (a swap, as in OBS).
+	 * Nothing happens when both are the same scene.
+	 */
+	takePreview(): void;
 	/** Opens the program at `format` (reopens when the format changed). */
 	openProgram(format: ProgramFormat): void;
 	/** What the program is drawn with when it next opens. */
@@ -85,6 +91,13 @@ export const useScenes = create<ScenesState>()((set, get) => ({
 	},
 	take(id) {
 		get().commit(takeScene(get().collection, id));
+	},
+	takePreview() {
+		const { collection, editingId } = get();
+		const previous = collection.programId;
+		if (editingId === previous || !collection.scenes.some((s) => s.id === editingId)) return;
+		get().commit(takeScene(collection, editingId));
+		set({ editingId: previous });
 	},
 	openProgram(format) {
 		const current = get().program;

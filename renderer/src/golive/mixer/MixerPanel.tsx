@@ -1,6 +1,6 @@
 /**
  * Go Live's audio mixer (issue 16): a strip per source (name, meter, gain fader, mute, solo,
- * remove), a program meter, and a picker to add a microphone or the shared screen's audio.
+ * remove; a scene's remote source has a strip as long as a layer shows it), a program meter, and a picker to add a microphone or the shared screen's audio.
  * Holds the mixer open while shown; meters draw from the worklet's levels without re-rendering.
  */
 import { useEffect, useId, useState } from "react";
@@ -13,6 +13,7 @@ import "./mixer.css";
 /** A readable name for a source, from the devices the Go Live view knows. */
 function sourceName(source: MixerSource, microphones: readonly MediaDeviceInfo[]): string {
 	if (source.kind === "screen") return "Screen audio";
+	if (source.kind === "remote") return source.label;
 	if (!source.deviceId) return "Default microphone";
 	const i = microphones.findIndex((d) => d.deviceId === source.deviceId);
 	return i < 0 ? "Microphone (not connected)" : microphones[i]!.label || `Microphone ${i + 1}`;
@@ -64,9 +65,16 @@ function Strip({ strip, name }: { strip: MixerStrip; name: string }) {
 			<button type="button" className="button small" aria-pressed={strip.solo} aria-label={`Solo ${name}`} onClick={() => setFader(strip.id, { solo: !strip.solo })}>
 				S
 			</button>
-			<button type="button" className="button small" aria-label={`Remove ${name}`} onClick={() => remove(strip.id)}>
-				×
-			</button>
+			{strip.source.kind === "remote" ? (
+				// A scene's source: its strip goes with the layer that shows it.
+				<span className="mixer-strip-remote muted" title="From a scene layer">
+					scene
+				</span>
+			) : (
+				<button type="button" className="button small" aria-label={`Remove ${name}`} onClick={() => remove(strip.id)}>
+					×
+				</button>
+			)}
 		</li>
 	);
 }

@@ -7,7 +7,16 @@
 import type { LevelSource } from "../../monitor/Meter";
 import type { ChannelLevel } from "../../monitor/protocol";
 import workletUrl from "./mixer.worklet.ts?worker&url";
-import { MAX_MIXER_INPUTS, PROGRAM_CHANNELS, PROGRAM_SAMPLE_RATE, type FromMixerWorklet, type InputFader, type ToMixerWorklet } from "./protocol";
+import {
+	MAX_MIXER_INPUTS,
+	PROGRAM_CHANNELS,
+	PROGRAM_SAMPLE_RATE,
+	REMOTE_INPUT_PROCESSOR,
+	type FromMixerWorklet,
+	type InputFader,
+	type RemoteInputOptions,
+	type ToMixerWorklet,
+} from "./protocol";
 
 /** Levels a meter reads; overwritten by the worklet's reports. */
 export class Levels implements LevelSource {
@@ -37,7 +46,7 @@ export class AudioMixer {
 	readonly #node: AudioWorkletNode;
 	readonly #destination: MediaStreamAudioDestinationNode;
 	/** Per source id: its input, its graph node, and its levels. */
-	readonly #inputs = new Map<string, { input: number; node: MediaStreamAudioSourceNode; levels: Levels; fader: Fader }>();
+	readonly #inputs = new Map<string, { input: number; node: AudioNode; levels: Levels; fader: Fader }>();
 
 	private constructor(ctx: AudioContext, node: AudioWorkletNode) {
 		this.#ctx = ctx;
@@ -91,12 +100,41 @@ export class AudioMixer {
 	 * returns its levels. Throws when all {@link MAX_MIXER_INPUTS} inputs are taken.
 	 */
 	setSource(id: string, stream: MediaStream, fader: Fader): Levels {
+		return this.#connect(id, () => this.#ctx.createMediaStreamSource(stream), fader);
+	}
+
+	/**
+	 * Mixes a remote source's decoded PCM as source `id` (replacing what `id` mixed before): a
+	 * node in this context plays what arrives on the returned port (the monitor's `ToWorklet`
+	 * messages, planar float samples at `format.sampleRate`, resampled to the mix). Hand the port
+	 * to the decode worker (`audio-port`). Throws like {@link setSource}.
+	 */
+	setRemoteSource(id: string, format: { sampleRate: number; channels: number }, fader: Fader): { levels: Levels; port: MessagePort } {
+		const { port1, port2 } = new MessageChannel();
+		const levels = this.#connect(
+			id,
+			() => {
+				const node = new AudioWorkletNode(this.#ctx, REMOTE_INPUT_PROCESSOR, {
+					numberOfInputs: 0,
+					numberOfOutputs: 1,
+					outputChannelCount: [Math.min(PROGRAM_CHANNELS, Math.max(1, format.channels))],
+					processorOptions: { sourceRate: format.sampleRate } satisfies RemoteInputOptions,
+				});
+				node.port.postMessage({ port: port1 }, [port1]);
+				return node;
+			},
+			fader,
+		);
+		return { levels, port: port2 };
+	}
+
+	#connect(id: string, make: () => AudioNode, fader: Fader): Levels {
 		const old = this.#inputs.get(id);
-		old?.node.disconnect();
 		const used = new Set([...this.#inputs.values()].filter((e) => e !== old).map((e) => e.input));
 		const input = old?.input ?? Array.from({ length: MAX_MIXER_INPUTS }, (_, i) => i).find((i) => !used.has(i));
 		if (input === undefined) throw new Error(`the mixer takes at most ${MAX_MIXER_INPUTS} sources`);
-		const node = this.#ctx.createMediaStreamSource(stream);
+		old?.node.disconnect();
+		const node = make();
 		node.connect(this.#node, 0, input);
 		const levels = old?.levels ?? new Levels();
 		this.#inputs.set(id, { input, node, levels, fader });

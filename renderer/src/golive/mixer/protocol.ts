@@ -35,3 +35,17 @@ export type FromMixerWorklet = {
 	/** The program: what is encoded. */
 	program: ChannelLevel[];
 };
+
+/**
+ * The processor (registered by `mixer.worklet.ts`, in the mixer's context) that plays a remote
+ * source's decoded PCM into a mixer input: the monitor's decode worker sends it planar samples
+ * on a port (the monitor's `ToWorklet` messages), at the stream's own rate, which it resamples
+ * to the mixer's.
+ */
+export const REMOTE_INPUT_PROCESSOR = "moq-mixer-remote-input";
+
+/** Options of a {@link REMOTE_INPUT_PROCESSOR} node. */
+export interface RemoteInputOptions {
+	/** The sample rate of the PCM the decode worker sends. */
+	sourceRate: number;
+}

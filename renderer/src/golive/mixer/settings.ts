@@ -11,7 +11,13 @@ export type MixerSource =
 	/** A microphone; the default one when `deviceId` is empty. */
 	| { kind: "microphone"; deviceId: string }
 	/** The audio of the screen, window or tab shared with audio (asked for when the strip opens). */
-	| { kind: "screen" };
+	| { kind: "screen" }
+	/**
+	 * A scene's remote source (an announced broadcast or a media file layer), decoded by the
+	 * monitor's decode worker: `key` is its source key (compositor/source-key.ts), `label` what
+	 * the user calls it. It comes and goes with the scenes, so it is never saved.
+	 */
+	| { kind: "remote"; key: string; label: string };
 
 /** A strip as saved. */
 export interface SavedStrip {
@@ -54,8 +60,9 @@ export function stripsFromPreferences(record: Preferences): SavedStrip[] {
 	return out;
 }
 
-/** The preference entries for `strips` (every key, so removed strips are cleared). */
-export function stripsToPreferences(strips: readonly SavedStrip[]): Preferences {
+/** The preference entries for `strips` (every key, so removed strips are cleared); remote strips are left out. */
+export function stripsToPreferences(all: readonly SavedStrip[]): Preferences {
+	const strips = all.filter((s) => s.source.kind !== "remote");
 	const out: Preferences = {};
 	for (let i = 0; i < MAX_MIXER_INPUTS; i++) {
 		const s = strips[i];
@@ -66,5 +73,6 @@ export function stripsToPreferences(strips: readonly SavedStrip[]): Preferences 
 
 /** A stable identity for a source: one strip per device. */
 export function sourceKey(source: MixerSource): string {
+	if (source.kind === "remote") return `remote:${source.key}`;
 	return source.kind === "microphone" ? `microphone:${source.deviceId}` : "screen";
 }

@@ -64,7 +64,10 @@ function save(): void {
 	if (saveTimer) clearTimeout(saveTimer);
 	saveTimer = setTimeout(() => {
 		saveTimer = undefined;
-		const strips = useMixer.getState().strips.map(({ source, gainDb, muted, solo }) => ({ source, gainDb, muted, solo }));
+		const strips = useMixer
+			.getState()
+			.strips.filter((s) => s.source.kind !== "remote")
+			.map(({ source, gainDb, muted, solo }) => ({ source, gainDb, muted, solo }));
 		requireApi()
 			.invoke("preferences.set", { preferences: stripsToPreferences(strips) })
 			.catch((err: unknown) => useMixer.setState({ error: `The mixer settings were not saved: ${errorText(err)}` }));
@@ -92,8 +95,64 @@ function patchStrip(id: string, patch: Partial<MixerStrip>): void {
 	useMixer.setState((s) => ({ strips: s.strips.map((x) => (x.id === id ? { ...x, ...patch } : x)) }));
 }
 
-/** Opens the capture of strip `id` and connects it to the mixer. */
+/**
+ * A remote scene source's decoded sound, offered to the mixer (see {@link addRemoteAudio}): the
+ * decode worker's format, and how to hand it the port of the mixer input that plays it.
+ */
+export interface RemoteAudioFeed {
+	/** The source's key (compositor/source-key.ts): one strip per source. */
+	key: string;
+	/** What the user calls the source: the broadcast's path or the file's name. */
+	label: string;
+	sampleRate: number;
+	channels: number;
+	/** Gives the decode worker the port to send its PCM to (replacing any earlier one). */
+	attach(port: MessagePort): void;
+}
+
+/** The remote sources offering sound now, by strip id. */
+const feeds = new Map<string, RemoteAudioFeed>();
+/** Faders of remote strips, by strip id, kept while the page lives: a source that reopens keeps its gain. */
+const remoteFaders = new Map<string, Pick<SavedStrip, "gainDb" | "muted" | "solo">>();
+
+/**
+ * Makes a remote scene source's sound a strip of the mixer (gain, mute, solo, meter, like a
+ * microphone's) until the returned release is called. Its PCM flows into the mix only while
+ * the mixer runs; otherwise the decoder only meters. Calling again for the same key (a new
+ * format, a reopened source) replaces the feed and keeps the strip's fader.
+ */
+export function addRemoteAudio(feed: RemoteAudioFeed): () => void {
+	const source: MixerSource = { kind: "remote", key: feed.key, label: feed.label };
+	const id = sourceKey(source);
+	feeds.set(id, feed);
+	const fader = remoteFaders.get(id) ?? { gainDb: 0, muted: false, solo: false };
+	const existing = useMixer.getState().strips.find((s) => s.id === id);
+	const strip: MixerStrip = existing ?? { ...toStrip({ source, ...fader }) };
+	if (!existing) useMixer.setState((s) => ({ strips: [...s.strips, strip] }));
+	if (mixer) void connect(mixer, strip);
+	return () => {
+		if (feeds.get(id) !== feed) return;
+		feeds.delete(id);
+		mixer?.removeSource(id);
+		useMixer.setState((s) => ({ strips: s.strips.filter((x) => x.id !== id) }));
+	};
+}
+
+/** Opens the capture of strip `id` (or its remote source's feed) and connects it to the mixer. */
 async function connect(m: AudioMixer, strip: MixerStrip): Promise<void> {
+	if (strip.source.kind === "remote") {
+		const feed = feeds.get(strip.id);
+		const current = useMixer.getState().strips.find((s) => s.id === strip.id);
+		if (!feed || !current || mixer !== m) return;
+		try {
+			const { levels, port } = m.setRemoteSource(strip.id, feed, current);
+			feed.attach(port);
+			patchStrip(strip.id, { levels, error: null });
+		} catch (err) {
+			patchStrip(strip.id, { error: errorText(err) });
+		}
+		return;
+	}
 	try {
 		const stream = await capture(strip.source);
 		const current = useMixer.getState().strips.find((s) => s.id === strip.id);
@@ -119,7 +178,9 @@ async function ensureMixer(): Promise<AudioMixer> {
 			const saved = await requireApi()
 				.invoke("preferences.get", {})
 				.then(stripsFromPreferences, () => []);
-			useMixer.setState({ strips: (saved.length > 0 ? saved : DEFAULT_STRIPS).map(toStrip) });
+			// Remote sources that offered their sound before the saved strips came stay, after them.
+			const remote = useMixer.getState().strips.filter((s) => s.source.kind === "remote");
+			useMixer.setState({ strips: [...(saved.length > 0 ? saved : DEFAULT_STRIPS).map(toStrip), ...remote] });
 		}
 		const m = await AudioMixer.create();
 		mixer = m;
@@ -214,7 +275,8 @@ export const useMixer = create<MixerState>()((set, get) => ({
 		patchStrip(id, { ...patch, ...(gainDb === undefined ? {} : { gainDb }) });
 		const strip = get().strips.find((s) => s.id === id);
 		if (strip) mixer?.setFader(id, strip);
-		save();
+		if (strip?.source.kind === "remote") remoteFaders.set(id, { gainDb: strip.gainDb, muted: strip.muted, solo: strip.solo });
+		else save();
 	},
 }));
 
