@@ -143,7 +143,9 @@ async function main(): Promise<void> {
 					return { producer, publisher, writer, recorder, recording };
 				}),
 			);
-			while (runs.some((r) => r.recorder.path === undefined)) await tick(); // subscribed once the files exist
+			// Written only once every recorder subscribes to the video track: on a loaded machine the
+			// subscription came after the last frame (and the track's end), and the run waited forever.
+			while (runs.some((r) => r.recorder.path === undefined || !r.writer.fanout.subscribed)) await tick();
 			await tick();
 
 			const cpu = process.cpuUsage();
