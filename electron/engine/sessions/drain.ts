@@ -29,13 +29,14 @@ const DRAIN_CAP_STALLS = 10;
 const POLL_MS = 20;
 
 /**
- * Subscriptions to the broadcast at `path` that `sessions` still serve (a served track stays one
- * until the peer has read its end, see `origins/forward.ts`), plus its group streams still being
- * opened or written by this process. An unknown or disconnected session serves nothing: nothing
+ * Subscriptions to the broadcast at `path` that `sessions` still serve (see `origins/forward.ts`),
+ * plus what this process still has in flight for it: group streams being opened or written, and
+ * ended subscriptions whose peer has not closed its half yet, i.e. not yet read every group up to
+ * the end (see `groupStreamsInFlight`). An unknown or disconnected session serves nothing: nothing
  * more can leave through it.
  */
 export function servedSubscriptions(sessions: SessionManager, sessionIds: Iterable<string>, path: string): number {
-	// Group streams still waiting for a slot or being written: their subscription may have ended.
+	// In flight in this process: their subscription may have ended on our side.
 	let pending = groupStreamsInFlight(path);
 	for (const id of sessionIds) {
 		const stats = statsOf(sessions, id);

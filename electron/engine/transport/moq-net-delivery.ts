@@ -1,6 +1,6 @@
 /**
- * Works around two ways `@moq/net` 0.3.4 loses groups it has already been sent, in every process
- * that carries media (relay, publisher, recorder). Importing this module installs both.
+ * Works around three ways `@moq/net` 0.3.4 loses groups it has already been sent, in every process
+ * that carries media (relay, publisher, recorder). Importing this module installs them.
  *
  * 1. A track's end overtakes its last groups (the end of a short show was lost: 52 of 60 video
  *    packets recorded; with a burst ended at once, everything but the newest GOP). The publisher
@@ -32,6 +32,12 @@
  *    `qmux-config.ts`; here every such drop is counted ({@link streamSlotDrops}) and logged at
  *    warn with its broadcast and track, which `runSubscribe` (the only caller that serves groups)
  *    carries down through an `AsyncLocalStorage`.
+ *
+ * 3. A publisher cannot tell when its peer has read a subscription's end: `Stream.close()` FINs
+ *    our half and stops reading theirs at once, so a publisher that then closes its connection
+ *    tears down group streams the peer has not read yet. Here a served subscription stays in
+ *    flight ({@link groupStreamsInFlight}, which the drains read) until the peer closes its half,
+ *    or {@link PEER_END_WAIT_MS}; not over WebTransport ({@link openWithoutPeerEndWait}).
  *
  * Every hook is guarded by version: another `@moq/net` keeps its own behaviour
  * ({@link moqNetDeliveryWorkarounds} says what is active; moq-net-workarounds.ts warns when one is off).
