@@ -39,7 +39,6 @@
  */
 import "../electron/engine/polyfill";
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -49,13 +48,13 @@ import type { SceneCollection } from "../shared/scenes";
 import { launchChromium } from "../test/helpers/browser";
 import { startTestStudio } from "../test/helpers/studio";
 import { openStudio } from "../test/helpers/ui";
+import { CLK_TCK, childTicks } from "./child-cpu";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const PROGRAM = process.env.BENCH_PROGRAM ?? "1080p30";
 const ENCODE = process.env.BENCH_ENCODE ?? "720p30";
 const DRAWING = process.env.BENCH_DRAWING ?? "auto";
-const CLK_TCK = 100;
 const run = promisify(execFile);
 const print = (line: string) => process.stdout.write(`${line}\n`);
 const t0 = performance.now();
@@ -67,33 +66,6 @@ const median = (xs: number[]) => {
 	return s.length ? s[Math.floor(s.length / 2)]! : 0;
 };
 
-/** utime+stime (clock ticks) of every descendant of this process, keyed by pid and start time. */
-function childTicks(): Map<string, number> {
-	const parent = new Map<number, number>();
-	const ticks = new Map<number, [string, number]>();
-	for (const name of readdirSync("/proc")) {
-		if (!/^\d+$/.test(name)) continue;
-		try {
-			const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-			const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-			parent.set(Number(name), Number(rest[1]));
-			ticks.set(Number(name), [`${name}:${rest[19]}`, Number(rest[11]) + Number(rest[12])]);
-		} catch {
-			// ended while listing
-		}
-	}
-	const out = new Map<string, number>();
-	for (const [pid, [key, t]] of ticks) {
-		let p = parent.get(pid);
-		for (let depth = 0; p !== undefined && p > 1 && depth < 16; depth++, p = parent.get(p)) {
-			if (p === process.pid) {
-				out.set(key, t);
-				break;
-			}
-		}
-	}
-	return out;
-}
 
 /** Starts a CPU meter; the returned function reads Chromium's and this process's CPU in % of one core. */
 function startCpu(): () => { chromium: number; engine: number } {

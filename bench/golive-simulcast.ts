@@ -27,44 +27,16 @@
  * Env: BENCH_SECONDS (measured s per slot, default 8), BENCH_WARMUP_SECONDS (default 3),
  *      BENCH_WIDTH / BENCH_HEIGHT (default 1280 / 720).
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Page } from "playwright-core";
+import { CLK_TCK, childTicks } from "./child-cpu";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const WIDTH = Number(process.env.BENCH_WIDTH ?? 1280);
 const HEIGHT = Number(process.env.BENCH_HEIGHT ?? 720);
-const CLK_TCK = 100;
 
-/** utime+stime (clock ticks) of every descendant of this process, keyed by pid and start time. */
-function childTicks(): Map<string, number> {
-	const parent = new Map<number, number>();
-	const ticks = new Map<number, [string, number]>();
-	for (const name of readdirSync("/proc")) {
-		if (!/^\d+$/.test(name)) continue;
-		try {
-			const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-			const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-			parent.set(Number(name), Number(rest[1]));
-			ticks.set(Number(name), [`${name}:${rest[19]}`, Number(rest[11]) + Number(rest[12])]);
-		} catch {
-			// ended while listing
-		}
-	}
-	const out = new Map<string, number>();
-	for (const [pid, [key, t]] of ticks) {
-		let p = parent.get(pid);
-		for (let depth = 0; p !== undefined && p > 1 && depth < 16; depth++, p = parent.get(p)) {
-			if (p === process.pid) {
-				out.set(key, t);
-				break;
-			}
-		}
-	}
-	return out;
-}
 
 /** Starts a meter of Chromium's CPU; the returned function reads it in % of one core. */
 function startCpu(): () => number {
