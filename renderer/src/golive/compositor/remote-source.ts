@@ -11,6 +11,8 @@
 import type { MonitorInfo } from "../../../../shared/monitor";
 import type { PlaybackInfo } from "../../../../shared/playback";
 import type { LayerSource } from "../../../../shared/scenes";
+// A decode worker silent this long is replaced, as the Monitor's player does: a worker thread that stopped cannot recover itself.
+import { WORKER_SILENT_MS } from "../../monitor/player";
 import type { FromDecoder, ToDecoder } from "../../monitor/protocol";
 import { requireApi } from "../../stores/host";
 import { addRemoteAudio } from "../mixer/store";
@@ -40,11 +42,6 @@ export interface RemoteSourceEvents {
 
 /** Delay before reopening a source whose channel or monitor closed under it. */
 const REOPEN_MS = 1000;
-/**
- * A decode worker silent this long (it reports every 500 ms) is taken for hung and replaced, as
- * the Monitor's player does (monitor/player.ts): a worker thread that stopped cannot recover itself.
- */
-const WORKER_SILENT_MS = 4000;
 
 /** One remote source, from `open()` to `close()`. */
 export class RemoteSource {
