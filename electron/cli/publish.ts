@@ -5,7 +5,7 @@ import * as Moq from "@moq/net";
 import { StudioError } from "../../shared/errors";
 import { LocalBroadcast } from "../engine/origins/broadcast";
 import { openMediaFile, publishFile } from "../engine/publish";
-import { drainServed } from "../engine/sessions/drain";
+import { awaitCatalogReaders, drainServed } from "../engine/sessions/drain";
 import { flagOption, stringOption, type Command } from "./command";
 import { failOnGiveUp, holdSession, TRANSPORT_OPTION_HELP, TRANSPORT_OPTIONS, transportOption } from "./held-session";
 
@@ -71,7 +71,9 @@ export const publishCommand: Command = {
 				failOnGiveUp(held),
 			]);
 			// End the broadcast only once the relay has read every track to its end (and the socket
-			// has sent it): an unannounce overtaking the tail would cut the last frames off.
+			// has sent it): an unannounce overtaking the tail would cut the last frames off. And not
+			// before a viewer that read the catalog asked for the tracks: it still gets them whole.
+			await awaitCatalogReaders(held.studio.sessions, () => [held.sessionId], path, Object.keys(summary.tracks));
 			if (!(await drainServed(held.studio.sessions, () => [held.sessionId], path))) {
 				held.studio.logger.scope("publish").warn(`${path}: the relay had not read the whole broadcast when it ended (no progress for a while); its last frames may be missing`);
 			}

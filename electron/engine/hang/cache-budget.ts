@@ -16,6 +16,7 @@ import type * as Moq from "@moq/net";
 export const MEDIA_CACHE_MAX_BYTES = 32 * 1024 * 1024;
 
 interface Retained {
+	// Copies of one group in several producers; the first is the most complete (see retain).
 	groups: readonly Moq.Group.Producer[];
 	bytes: number;
 	at: number;
@@ -53,12 +54,28 @@ export class GroupCacheBudget {
 
 	/**
 	 * Records closed `groups` (copies of one group in several producers, sharing `bytes` of
-	 * frames) and enforces the cap and the age limit.
+	 * frames; the first is the one {@link replayable} hands out) and enforces the cap and the age
+	 * limit.
 	 */
 	retain(groups: readonly Moq.Group.Producer[], bytes: number, now = Date.now()): void {
 		this.#queue.push({ groups, bytes, at: now });
 		this.#bytes += bytes;
 		this.#enforce(now);
+	}
+
+	/**
+	 * The tracked groups whose frames are still held and younger than `maxAgeMs`, one copy of
+	 * each, oldest first: what a late subscriber may still be given.
+	 */
+	replayable(now = Date.now()): Moq.Group.Producer[] {
+		const cutoff = now - this.maxAgeMs;
+		const out: Moq.Group.Producer[] = [];
+		for (let i = this.#head; i < this.#queue.length; i++) {
+			const entry = this.#queue[i] as Retained;
+			const group = entry.groups[0];
+			if (entry.at > cutoff && group) out.push(group);
+		}
+		return out;
 	}
 
 	/** Forgets every tracked group (they stay in their producers until the time window). */

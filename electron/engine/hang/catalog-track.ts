@@ -18,7 +18,6 @@ import { TrackFanout } from "./fanout";
 export class CatalogProducer {
 	/** The catalog track's outputs; a publisher's request loop attaches late producers here. */
 	readonly fanout: TrackFanout;
-	#payload: Uint8Array | undefined;
 	#current: CatalogInput | undefined;
 
 	/** Creates `catalog.json` (priority 100) on `broadcast`. */
@@ -36,14 +35,15 @@ export class CatalogProducer {
 		const payload = serializeCatalog(catalog);
 		this.fanout.openGroup();
 		this.fanout.writeFrame({ payload, timestamp: Moq.Time.Timestamp.now() });
-		this.#payload = payload;
 		this.#current = catalog;
 	}
 
-	/** Adds a producer that a request handed over; it gets the current snapshot right away. */
-	attach(producer: Moq.Track.Producer): void {
-		this.fanout.attach(producer);
-		if (this.#payload && !this.fanout.closed) this.fanout.writeOpenGroupTo(producer, { payload: this.#payload, timestamp: Moq.Time.Timestamp.now() });
+	/**
+	 * Adds a producer that a request handed over; it gets the current snapshot right away (the
+	 * open group), or from `startGroup` on when its subscription asked for one.
+	 */
+	attach(producer: Moq.Track.Producer, startGroup?: number): void {
+		this.fanout.attach(producer, startGroup);
 	}
 
 	/** Closes the open group and the track. Idempotent. */

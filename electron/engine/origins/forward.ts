@@ -92,6 +92,8 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 	// wire subscription to the relay we consume from: 130 kb/s pulled for minutes after a
 	// recorder behind a second relay had exited. Resolves undefined: the loop's "no more groups".
 	const unsubscribed = Promise.race([out.unused(), Promise.resolve(out.closed)]).then(() => undefined);
+	// Groups still being copied: closing `out` closes every group it caches, so it waits for them.
+	const pipes = new Set<Promise<void>>();
 	try {
 		for (;;) {
 			const next = upstream.recvGroup();
@@ -110,8 +112,12 @@ async function forwardTrack(reader: Moq.Broadcast.Consumer, request: Moq.Track.R
 			const copy = new Moq.Group.Producer(group.sequence);
 			out.writeGroup(copy);
 			count(counters, track, "groups", 1);
-			void pipeGroup(group, copy, counters, track, budget);
+			const pipe = pipeGroup(group, copy, counters, track, budget).finally(() => pipes.delete(pipe));
+			pipes.add(pipe);
 		}
+		// A track that ends right after its groups (a late subscriber given the retained groups at
+		// once) would otherwise have them cut: 12 of 90 frames recorded under load.
+		await Promise.all(pipes);
 		out.close();
 		// Still a subscription until the peer has read the end: the tail of a finished track is
 		// on its way, and unannouncing now would let the relay cut it off.

@@ -152,7 +152,9 @@ export class HangBroadcastPublisher {
 	/**
 	 * Answers subscriptions that arrived before their track existed (see {@link TrackFanout}):
 	 * known tracks get the request's producer attached; others wait until added, or are rejected
-	 * when the publisher closes.
+	 * when the publisher closes. Known tracks are still answered after {@link close}, while the
+	 * caller keeps the broadcast up: a subscription that arrives after the end gets the groups the
+	 * track retains, then the end, instead of an error and nothing.
 	 */
 	async #serve(): Promise<void> {
 		for (;;) {
@@ -163,22 +165,22 @@ export class HangBroadcastPublisher {
 				return; // the broadcast was closed with an error
 			}
 			if (!request) return;
-			if (this.#closed) {
-				request.reject(new Error(`unknown track: ${request.name}`));
-				continue;
-			}
 			this.#answer(request);
 		}
 	}
 
 	#answer(request: Moq.Track.Request): void {
 		if (request.name === CATALOG_TRACK) {
-			this.#catalog.attach(request.accept(this.#catalog.fanout.info));
+			this.#catalog.attach(request.accept(this.#catalog.fanout.info), request.subscription.startGroup);
 			return;
 		}
 		const entry = this.#video.get(request.name) ?? this.#audio.get(request.name);
 		if (entry) {
-			entry.writer.fanout.attach(request.accept(entry.writer.fanout.info));
+			entry.writer.fanout.attach(request.accept(entry.writer.fanout.info), request.subscription.startGroup);
+			return;
+		}
+		if (this.#closed) {
+			request.reject(new Error(`unknown track: ${request.name}`));
 			return;
 		}
 		const list = this.#pending.get(request.name) ?? [];
@@ -208,7 +210,7 @@ export class HangBroadcastPublisher {
 		});
 		const writer = new MediaTrackWriter(name, fanout, kind, codec);
 		map().set(name, { writer, config });
-		for (const request of this.#pending.get(name) ?? []) fanout.attach(request.accept(fanout.info));
+		for (const request of this.#pending.get(name) ?? []) fanout.attach(request.accept(fanout.info), request.subscription.startGroup);
 		this.#pending.delete(name);
 		return writer;
 	}

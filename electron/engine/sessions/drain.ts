@@ -8,6 +8,7 @@
  * Used by the CLI `publish` command, Go Live's stop and the engine's file publications.
  */
 import type { SessionStats } from "../../../shared/sessions";
+import { CATALOG_TRACK } from "../hang/catalog";
 import { groupStreamsInFlight } from "../transport/moq-net-delivery";
 import { QuietClock } from "../quiet-clock";
 import { sleep } from "../sleep";
@@ -122,6 +123,25 @@ export async function drainServed(sessions: SessionManager, sessionIds: () => It
 	if (!(await drained(served, stallMs, signal, { progress, deadline }))) return false;
 	const marks = handedOut(sessions, sessionIds());
 	return drained(() => unsentSince(sessions, marks), stallMs, signal, { deadline });
+}
+
+/**
+ * Waits, at most `stallMs` of running time, while the broadcast at `path` has had its catalog
+ * served on `sessionIds` but one of its media `tracks` never: someone read the catalog and is
+ * about to subscribe. A recorder on a starved machine can be seconds behind a short show; if
+ * the publisher ends the broadcast first, the groups it still holds for that recorder are gone.
+ * True once every track was asked for (or nobody read the catalog), false on the bound.
+ */
+export function awaitCatalogReaders(sessions: SessionManager, sessionIds: () => Iterable<string>, path: string, tracks: readonly string[], stallMs = SERVED_DRAIN_TIMEOUT_MS, signal?: AbortSignal): Promise<boolean> {
+	const unasked = () => {
+		let missing = 0;
+		for (const id of sessionIds()) {
+			const served = new Set(statsOf(sessions, id)?.broadcasts.find((b) => b.direction === "publish" && b.path === path)?.tracks.map((t) => t.name));
+			if (served.has(CATALOG_TRACK)) missing += tracks.filter((t) => !served.has(t)).length;
+		}
+		return missing;
+	};
+	return drained(unasked, stallMs, signal);
 }
 
 /**
