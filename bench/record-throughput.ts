@@ -32,11 +32,16 @@
  * Env: BENCH_SECONDS (media seconds per broadcast, default 60), BENCH_MBPS (default 6),
  * BENCH_BROADCASTS (default 8), BENCH_WARMUP_PASSES (whole recordings made first and not counted, default
  * 3; the first one's CPU is printed as the cold cost), BENCH_ROUNDS (measured floor + recorder rounds,
- * default 3; the ratio printed is their median).
+ * default 9; the ratio printed is their median: a round's ratio ranges over 1.1-2.0 on this VM,
+ * and the median of 3 still moved by ±0.2 between runs of the same code).
+ *
+ * On Linux it also prints the main thread's share of each side's CPU: the recorder's extra cost
+ * over the floor is nearly all JavaScript on the main thread (its writes, on the libuv pool, cost
+ * what the floor's do), so that split shows what a change to the recorder's code bought.
  */
 import "../electron/engine/polyfill";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -50,12 +55,34 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const MBPS = Number(process.env.BENCH_MBPS ?? 6);
 const BROADCASTS = Math.max(1, Math.floor(Number(process.env.BENCH_BROADCASTS ?? 8)));
 const WARMUP_PASSES = Math.max(0, Math.floor(Number(process.env.BENCH_WARMUP_PASSES ?? 3)));
-const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 3)));
+const ROUNDS = Math.max(1, Math.floor(Number(process.env.BENCH_ROUNDS ?? 9)));
 const CLIP_SECONDS = 4;
 
 function cpuMs(start: NodeJS.CpuUsage): number {
 	const d = process.cpuUsage(start);
 	return (d.user + d.system) / 1000;
+}
+
+/**
+ * CPU time of the main thread so far, in ms (Linux: its scheduler runtime; NaN elsewhere). The
+ * rest of the process's CPU is the libuv pool's writes and V8's GC and compiler threads: the
+ * split tells JavaScript costs from I/O costs (issue 11: the gap to the floor was JavaScript).
+ * Read while the thread runs, it lags by up to a scheduler tick: fine for windows of 100+ ms.
+ */
+function mainThreadMs(): number {
+	try {
+		return Number(readFileSync("/proc/thread-self/schedstat", "latin1").split(" ")[0]) / 1e6;
+	} catch {
+		return Number.NaN;
+	}
+}
+
+/** One measured side of a round. */
+interface Measured {
+	wallMs: number;
+	cpuMs: number;
+	/** Main thread's share of cpuMs (NaN where unknown, see mainThreadMs). */
+	mainMs: number;
 }
 
 async function main(): Promise<void> {
@@ -100,9 +127,10 @@ async function main(): Promise<void> {
 
 		// Floor: the same payload bytes, copied to one file per broadcast, one GOP per write,
 		// interleaved across the files as the broadcasts arrive.
-		const copy = async (loopCount: number, tag: string): Promise<{ wallMs: number; cpuMs: number }> => {
+		const copy = async (loopCount: number, tag: string): Promise<Measured> => {
 			const floorFiles = await Promise.all(Array.from({ length: BROADCASTS }, (_, i) => open(join(dir, `floor-${tag}-${i}.bin`), "w")));
 			const cpu = process.cpuUsage();
+			const main0 = mainThreadMs();
 			const t0 = performance.now();
 			const pos = floorFiles.map(() => 0);
 			for (let loop = 0; loop < loopCount; loop++) {
@@ -127,7 +155,7 @@ async function main(): Promise<void> {
 				await f.datasync();
 				await f.close();
 			}
-			return { wallMs: performance.now() - t0, cpuMs: cpuMs(cpu) };
+			return { wallMs: performance.now() - t0, cpuMs: cpuMs(cpu), mainMs: mainThreadMs() - main0 };
 		};
 
 		// Recorder: publish into local hang broadcasts, record each from its consumer, all at once.
@@ -149,6 +177,7 @@ async function main(): Promise<void> {
 			await tick();
 
 			const cpu = process.cpuUsage();
+			const main0 = mainThreadMs();
 			const t0 = performance.now();
 			for (let loop = 0; loop < loopCount; loop++) {
 				const offset = loop * clipUs - media.startUs;
@@ -170,7 +199,7 @@ async function main(): Promise<void> {
 					return r.recorder.finish();
 				}),
 			);
-			const result = { wallMs: performance.now() - t0, cpuMs: cpuMs(cpu), summaries };
+			const result = { wallMs: performance.now() - t0, cpuMs: cpuMs(cpu), mainMs: mainThreadMs() - main0, summaries };
 			for (const r of runs) r.producer.close();
 			return result;
 		};
@@ -201,11 +230,11 @@ async function main(): Promise<void> {
 		rmSync(join(dir, "floor-warm-0.bin"), { force: true });
 
 		// Measured rounds, alternating which side goes first so drift on a shared machine falls on both.
-		const rounds: { floor: { wallMs: number; cpuMs: number }; rec: { wallMs: number; cpuMs: number } }[] = [];
+		const rounds: { floor: Measured; rec: Measured }[] = [];
 		let frames = 0;
 		let fileBytes = 0;
 		for (let round = 0; round < ROUNDS; round++) {
-			let floor: { wallMs: number; cpuMs: number };
+			let floor: Measured;
 			let rec: Awaited<ReturnType<typeof record>>;
 			if (round % 2 === 0) {
 				floor = await copy(loops, `run${round}`);
@@ -222,7 +251,7 @@ async function main(): Promise<void> {
 		}
 
 		const mbps = (ms: number) => (totalBytes / 1e6 / (ms / 1000)).toFixed(1);
-		const row = (label: string, r: { wallMs: number; cpuMs: number }) =>
+		const row = (label: string, r: Measured) =>
 			`${label.padEnd(16)} ${r.wallMs.toFixed(0).padStart(8)} ${mbps(r.wallMs).padStart(6)} ${r.cpuMs.toFixed(0).padStart(8)}   ${(r.cpuMs / mediaSeconds).toFixed(2)} ms`;
 		const median = (xs: number[]) => {
 			const sorted = [...xs].sort((a, b) => a - b);
@@ -241,6 +270,12 @@ async function main(): Promise<void> {
 		const wallRatios = rounds.map((r) => r.rec.wallMs / r.floor.wallMs);
 		const cpuRatios = rounds.map((r) => r.rec.cpuMs / r.floor.cpuMs);
 		console.log(`recorder / floor: wall x${median(wallRatios).toFixed(2)}, CPU x${median(cpuRatios).toFixed(2)} (median of ${rounds.length} rounds: CPU ${cpuRatios.map((x) => `x${x.toFixed(2)}`).join(" ")}); cold pass CPU x${cold.length > 0 ? (cold[0]! / median(rounds.map((r) => r.floor.cpuMs))).toFixed(2) : "-"}`);
+		const mainFloor = median(rounds.map((r) => r.floor.mainMs));
+		const mainRec = median(rounds.map((r) => r.rec.mainMs));
+		if (Number.isFinite(mainFloor) && Number.isFinite(mainRec)) {
+			const other = (side: "floor" | "rec") => median(rounds.map((r) => r[side].cpuMs - r[side].mainMs));
+			console.log(`CPU ms by thread (medians): main thread (JavaScript) floor ${mainFloor.toFixed(0)}, recorder ${mainRec.toFixed(0)}; other threads (writes, GC, compiler) floor ${other("floor").toFixed(0)}, recorder ${other("rec").toFixed(0)}`);
+		}
 		const recWall = median(rounds.map((r) => r.rec.wallMs));
 		const recCpu = median(rounds.map((r) => r.rec.cpuMs));
 		console.log(`recorder speed: x${((mediaSeconds * 1000) / recWall).toFixed(1)} real time for ${BROADCASTS} broadcasts; CPU at real time: ${((recCpu / (mediaSeconds * 1000)) * 100).toFixed(2)}% of one core`);
