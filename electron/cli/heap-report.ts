@@ -6,8 +6,6 @@
  * With `node --expose-gc` the numbers are taken right after a full collection (`afterGc: true`),
  * so they measure what is retained rather than what the collector has not reached yet.
  */
-import { getHeapStatistics } from "node:v8";
-
 /** One heap report line, as printed (JSON) on stderr. */
 export interface HeapReport {
 	event: "heap";
@@ -30,12 +28,14 @@ const MIN_PERIOD_MS = 100;
 export function heapReport(startedAt: number, now = Date.now()): HeapReport {
 	const gc = (globalThis as { gc?: () => void }).gc;
 	gc?.();
-	const stats = getHeapStatistics();
+	// The same numbers as node:v8 getHeapStatistics() (used_heap_size, total_heap_size), without
+	// loading node:v8 into every CLI start: this module is loaded even when reports are off.
+	const mem = process.memoryUsage();
 	return {
 		event: "heap",
-		usedBytes: stats.used_heap_size,
-		totalBytes: stats.total_heap_size,
-		rssBytes: process.memoryUsage.rss(),
+		usedBytes: mem.heapUsed,
+		totalBytes: mem.heapTotal,
+		rssBytes: mem.rss,
 		afterGc: gc !== undefined,
 		uptimeMs: now - startedAt,
 	};
