@@ -15,12 +15,19 @@
  *        --packages=external --outfile=out/bench/relay-fanout.mjs && node out/bench/relay-fanout.mjs
  * Env: BENCH_SECONDS (default 5), BENCH_N (default "1,8,32"), BENCH_VARIANTS (default all,
  * e.g. "relay-tuned,relay-wt-h2"; relay-nobatch is relay-tuned without the write batching of
- * transport/moq-net-writer.ts in the relay, the before of that change), BENCH_PROF (a directory: CPU profiles
- * of the server processes).
+ * transport/moq-net-writer.ts in the relay, the before of that change), BENCH_CLIENT (studio, the default: subscribers and publisher
+ * connect as the studio does, transport/connect.ts; library: @moq/net's own WebSocket client),
+ * BENCH_PROF (a directory: CPU profiles of the server processes), BENCH_DETAIL (prints, on
+ * stderr, each measured frame's worst latency over the subscribers, and the first subscriber's
+ * latency with the spread to the last: where the time goes at many subscribers).
+ *
+ * Besides latency and the server's CPU it prints the server's GC pauses (% of the window) and the
+ * bench process's own CPU: at 32 subscribers the subscribers (all in this process) cost more
+ * than the relay, and their delays count in the latency too.
  */
 import "../electron/engine/polyfill";
 import { type ChildProcess, fork } from "node:child_process";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { monitorEventLoopDelay, PerformanceObserver } from "node:perf_hooks";
 import * as Moq from "@moq/net";
 import { WebSocket, WebSocketServer } from "ws";
 import { startRelay } from "../electron/engine/relay";
@@ -31,11 +38,12 @@ const FPS = 30;
 const GOP = 30;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const COUNTS = (process.env.BENCH_N ?? "1,8,32").split(",").map(Number);
+const CLIENT = process.env.BENCH_CLIENT === "library" ? "library" : "studio";
 const VARIANTS = (process.env.BENCH_VARIANTS ?? "relay-default,relay-nobatch,relay-tuned,relay-wt-h2").split(",") as Exclude<Variant, "floor">[];
 
 type Variant = "floor" | "relay-default" | "relay-tuned" | "relay-wt-h2" | "relay-nobatch";
 type ToChild = { cmd: "cpu-start" } | { cmd: "cpu-end" } | { cmd: "exit" };
-type FromChild = { url: string; wt?: { url: string; sha256: string } } | { cpuMs: number; wallMs: number; loopP99: number; loopMax: number };
+type FromChild = { url: string; wt?: { url: string; sha256: string } } | { cpuMs: number; wallMs: number; loopP99: number; loopMax: number; gcMs: number };
 
 // ---------------------------------------------------------------- child side
 
@@ -61,16 +69,22 @@ async function runChild(variant: Variant): Promise<void> {
 	let wall = performance.now();
 	// How long the server's event loop was blocked: a delay here is latency for every subscriber.
 	const loop = monitorEventLoopDelay({ resolution: 1 });
+	// Time the server spent in GC pauses while measuring (garbage per subscriber per frame shows here).
+	let gcMs = 0;
+	new PerformanceObserver((list) => {
+		for (const e of list.getEntries()) gcMs += e.duration;
+	}).observe({ entryTypes: ["gc"] });
 	process.on("message", (m: ToChild) => {
 		if (m.cmd === "cpu-start") {
 			cpu = process.cpuUsage();
 			wall = performance.now();
 			loop.reset();
 			loop.enable();
+			gcMs = 0;
 		} else if (m.cmd === "cpu-end") {
 			loop.disable();
 			const d = process.cpuUsage(cpu);
-			send({ cpuMs: (d.user + d.system) / 1000, wallMs: performance.now() - wall, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 });
+			send({ cpuMs: (d.user + d.system) / 1000, wallMs: performance.now() - wall, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6, gcMs });
 		} else process.exit(0);
 	});
 }
@@ -100,7 +114,7 @@ interface Child {
 	url: string;
 	wt: { url: string; sha256: string } | undefined;
 	request(cmd: ToChild): void;
-	cpu(): Promise<{ cpuMs: number; wallMs: number; loopP99: number; loopMax: number }>;
+	cpu(): Promise<{ cpuMs: number; wallMs: number; loopP99: number; loopMax: number; gcMs: number }>;
 }
 
 async function spawnChild(variant: Variant): Promise<Child> {
@@ -147,10 +161,15 @@ interface Transport {
 
 async function moqTransport(url: string, n: number, wt?: { url: string; sha256: string }): Promise<Transport> {
 	// Over WebTransport the engine's own client connects (HTTP/2, pinned), as a studio session does.
+	// Over WebSocket, BENCH_CLIENT picks the subscribers' (and publisher's) client: the studio's
+	// (transport/connect.ts: QMux on transport/socket-stream.ts, the studio's windows) or the
+	// library's own (`ws` through the web-stream ponyfill, the library's windows).
 	const connect = async () =>
 		wt
 			? (await openMoqConnection(new URL(url), { transport: "webtransport", webTransportUrl: new URL(wt.url), certificateSha256: wt.sha256, timeoutMs: 10_000 })).established
-			: Moq.Connection.connect(new URL(url), { websocket: { delay: 0 } });
+			: CLIENT === "studio"
+				? (await openMoqConnection(new URL(url), { transport: "websocket", timeoutMs: 10_000 })).established
+				: Moq.Connection.connect(new URL(url), { websocket: { delay: 0 } });
 	const pub = await connect();
 	const broadcast = new Moq.Broadcast.Producer();
 	const track = broadcast.createTrack("video");
@@ -236,8 +255,12 @@ interface Result {
 	/** The server's event-loop delay p99 and max (ms) while measuring. */
 	loopP99: number;
 	loopMax: number;
+	/** The server's GC pauses, as a share of the measured wall time (%). */
+	gcPct: number;
 	/** The subscribers' (bench process's) event-loop delay p99 (ms). */
 	clientLoopP99: number;
+	/** The bench process's CPU (publisher and every subscriber), % of one core. */
+	clientPct: number;
 }
 
 async function measure(variant: Variant, n: number): Promise<Result> {
@@ -248,17 +271,25 @@ async function measure(variant: Variant, n: number): Promise<Result> {
 	// Warm up for one group so every subscription is live end to end, then measure whole groups.
 	let index = 0;
 	const tick = () => transport.publish(index++);
-	let timer = setInterval(tick, 1000 / FPS);
+	// The warm-up stops at the group boundary it is given (then the measured groups start).
+	let warmEnd = Number.POSITIVE_INFINITY;
+	let timer = setInterval(() => index < warmEnd && tick(), 1000 / FPS);
 	const deadline = Date.now() + 10_000;
 	while (receipts.some((r) => r.size === 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-	clearInterval(timer);
+	// Finish the warm-up group at the same pace: publishing its rest in one burst (up to 29 frames,
+	// 23 MB at 32 subscribers) made the first measured group queue behind it, and that backlog,
+	// not the steady 6 Mb/s, set p99 at 32 subscribers (166 ms against 5-15 ms for later groups).
 	const start = Math.ceil((index + 1) / GOP) * GOP;
-	while (index < start) tick();
+	warmEnd = start;
+	while (index < start) await new Promise((r) => setTimeout(r, 5));
+	clearInterval(timer);
 	const frames = Math.round((SECONDS * FPS) / GOP) * GOP;
 	child.request({ cmd: "cpu-start" });
 	// The subscribers' (this process's) event loop: their delays count in the latency too.
 	const clientLoop = monitorEventLoopDelay({ resolution: 1 });
 	clientLoop.enable();
+	const clientCpu = process.cpuUsage();
+	const clientWall = performance.now();
 	// Pace against the clock rather than trusting setInterval drift.
 	const t0 = performance.now();
 	await new Promise<void>((resolve) => {
@@ -273,6 +304,8 @@ async function measure(variant: Variant, n: number): Promise<Result> {
 	});
 	await new Promise((r) => setTimeout(r, 1000)); // drain
 	clientLoop.disable();
+	const clientUsed = process.cpuUsage(clientCpu);
+	const clientPct = ((clientUsed.user + clientUsed.system) / 1000 / (performance.now() - clientWall)) * 100;
 	const cpu = await child.cpu();
 	const latencies: number[] = [];
 	let delivered = 0;
@@ -286,6 +319,27 @@ async function measure(variant: Variant, n: number): Promise<Result> {
 		}
 	}
 	latencies.sort((a, b) => a - b);
+	if (process.env.BENCH_DETAIL) {
+		// Per frame: the worst latency over subscribers, to see whether late frames cluster.
+		const worst: string[] = [];
+		for (let i = start; i < start + frames; i++) {
+			let w = 0;
+			for (const r of receipts) w = Math.max(w, r.get(i) ?? 0);
+			worst.push(`${(i - start) % GOP === 0 ? "|" : ""}${w.toFixed(0)}`);
+		}
+		process.stderr.write(`${variant} N=${n} worst per frame: ${worst.join(" ")}\n`);
+		// Per frame: the first subscriber's latency and the spread to the last (the serial fan-out).
+		const firsts: number[] = [];
+		const spreads: number[] = [];
+		for (let i = start; i < start + frames; i++) {
+			const ls = receipts.map((r) => r.get(i)).filter((l): l is number => l !== undefined);
+			firsts.push(Math.min(...ls));
+			spreads.push(Math.max(...ls) - Math.min(...ls));
+		}
+		firsts.sort((a, b) => a - b);
+		spreads.sort((a, b) => a - b);
+		process.stderr.write(`${variant} N=${n} first subscriber p50 ${percentile(firsts, 50).toFixed(2)} ms, spread first-last p50 ${percentile(spreads, 50).toFixed(2)} p90 ${percentile(spreads, 90).toFixed(2)} ms\n`);
+	}
 	transport.close();
 	child.request({ cmd: "exit" });
 	await new Promise((r) => child.proc.once("exit", r));
@@ -299,7 +353,9 @@ async function measure(variant: Variant, n: number): Promise<Result> {
 		cpuPct: (cpu.cpuMs / cpu.wallMs) * 100,
 		loopP99: cpu.loopP99,
 		loopMax: cpu.loopMax,
+		gcPct: (cpu.gcMs / cpu.wallMs) * 100,
 		clientLoopP99: clientLoop.percentile(99) / 1e6,
+		clientPct,
 	};
 }
 
@@ -309,7 +365,7 @@ async function main(): Promise<number> {
 	for (const level of ["debug", "info", "warn", "log"] as const) console[level] = () => {};
 	const print = (line: string) => process.stdout.write(`${line}\n`);
 	print(`relay fan-out: ${FRAME_BYTES} B frames, ${FPS} fps (${((FRAME_BYTES * 8 * FPS) / 1e6).toFixed(1)} Mb/s), GOP ${GOP}, ${SECONDS} s per run`);
-	print("variant        N   delivered        p50 ms  p99 ms  p50/floor p99/floor  server CPU  loop p99/max ms  client loop p99");
+	print("variant        N   delivered        p50 ms  p99 ms  p50/floor p99/floor  server CPU  loop p99/max ms  client loop p99  server GC  client CPU");
 	const incomplete: Result[] = [];
 	for (const n of COUNTS) {
 		const floor = await measure("floor", n);
@@ -321,7 +377,7 @@ async function main(): Promise<number> {
 			print(
 				`${r.variant.padEnd(14)} ${String(r.n).padStart(2)}  ${`${r.delivered}/${r.expected}`.padStart(11)} ${pct.padStart(5)}%` +
 					`  ${r.p50.toFixed(2).padStart(6)}  ${r.p99.toFixed(2).padStart(6)}` +
-					`  ${(r.p50 / floor.p50).toFixed(2).padStart(8)}x ${(r.p99 / floor.p99).toFixed(2).padStart(8)}x  ${r.cpuPct.toFixed(1).padStart(6)}%  ${r.loopP99.toFixed(1).padStart(6)}/${r.loopMax.toFixed(1).padEnd(6)}  ${r.clientLoopP99.toFixed(1).padStart(6)}`,
+					`  ${(r.p50 / floor.p50).toFixed(2).padStart(8)}x ${(r.p99 / floor.p99).toFixed(2).padStart(8)}x  ${r.cpuPct.toFixed(1).padStart(6)}%  ${r.loopP99.toFixed(1).padStart(6)}/${r.loopMax.toFixed(1).padEnd(6)}  ${r.clientLoopP99.toFixed(1).padStart(6)}  ${r.gcPct.toFixed(1).padStart(5)}%  ${r.clientPct.toFixed(1).padStart(6)}%`,
 			);
 		}
 	}

@@ -44,17 +44,34 @@ interface Waiter {
 const nativeRace = Promise.race;
 // One entry per contender object: the contender's single reaction (installed on first race)
 // points at the entry, never at a race, so a race that finished is garbage at once.
+// Kept on the contender itself (a symbol-keyed property), as the WeakMap below would: inserting
+// into a WeakMap per race was 6% of a relay's busy time at 32 subscribers (a fresh `readFrame()`
+// promise per frame per subscriber, bench/relay-fanout.ts), a property costs next to nothing. The
+// WeakMap is for the contenders that cannot take a property (frozen thenables).
+const ENTRY = Symbol("moq-studio race entry");
 const entries = new WeakMap<object, Entry>();
+type Holder = { [ENTRY]?: Entry };
+
+function storedEntry(contender: object): Entry | undefined {
+	// Own property only: an object made from a raced one (`Object.create`) is a contender of its own.
+	if (Object.prototype.hasOwnProperty.call(contender, ENTRY)) return (contender as Holder)[ENTRY];
+	return entries.get(contender);
+}
+
+function storeEntry(contender: object, entry: Entry): void {
+	if (Object.isExtensible(contender)) (contender as Holder)[ENTRY] = entry;
+	else entries.set(contender, entry);
+}
 
 function isThenableObject(value: unknown): value is object {
 	return (typeof value === "object" && value !== null) || typeof value === "function";
 }
 
 function entryFor(contender: object): Entry {
-	let entry = entries.get(contender);
+	let entry = storedEntry(contender);
 	if (entry) return entry;
 	const created: Entry = { state: "pending", waiters: undefined };
-	entries.set(contender, created);
+	storeEntry(contender, created);
 	const settle = (ok: boolean, value: unknown) => {
 		created.state = ok ? "fulfilled" : "rejected";
 		const waiters = created.waiters;

@@ -14,6 +14,14 @@
  * once; the larger write that carries it gives the backpressure. Errors surface on the next
  * write, exactly as they would have on a later write of a buffered writer.
  *
+ * A relay writes the same frame to every subscriber of a track: the same payload object (the
+ * library shares a group's frames with every consumer) behind the same varints (each group stream
+ * starts its timestamp deltas at 0). So the combined first piece is built once per frame and the
+ * same buffer is written to every subscriber ({@link SHARED_PIECES} recent frames are remembered,
+ * by payload identity and held bytes): at 32 subscribers of a 25 KB frame that is one 16 KB
+ * allocation and copy instead of 32. The piece is only read after that (QMux copies it into its
+ * own STREAM frame), so sharing it is safe.
+ *
  * Minimal reproduction for upstream: `const w = await Writer.open(quic); await w.u53(1);
  * await w.u53(2); await w.write(new Uint8Array(100))` makes three `createUnidirectionalStream`
  * writes (count the QMux STREAM frames, or the `ws` `send` calls): one would do.
@@ -29,6 +37,9 @@ export const SMALL_WRITE_BYTES = 64;
  * (16,352 B) with room for the held bytes, so the combined write is still one frame.
  */
 export const FIRST_PIECE_BYTES = 16 * 1024 - 2 * SMALL_WRITE_BYTES - 64;
+
+/** How many recent frames' combined first pieces are kept for the next subscriber of the same frame. */
+export const SHARED_PIECES = 8;
 
 /** Set to 1 to leave the library's writes alone (to measure what this workaround is worth). */
 export const DISABLE_ENV = "MOQ_STUDIO_NO_BATCHED_WRITES";
@@ -65,6 +76,61 @@ function joined(held: Held, tail?: Uint8Array): Uint8Array {
 	return out;
 }
 
+/** A combined first piece (held bytes + the start of `payload` up to `end`), for reuse. */
+interface Piece {
+	payload: Uint8Array;
+	end: number;
+	head: Uint8Array;
+	joined: Uint8Array;
+}
+
+// Most recent first; a handful, so a lookup is a few comparisons (several tracks interleave).
+// Emptied once the current turn of the event loop is over: the subscribers of one frame write it
+// in the same turn (one burst), and a payload must not stay pinned here after it (frames can be
+// megabytes). A subscriber that writes the frame later (backpressure) just builds its own piece.
+const pieces: Piece[] = [];
+let clearing = false;
+const clearPieces = () => {
+	pieces.length = 0;
+	clearing = false;
+};
+
+function sameBytes(held: Held, head: Uint8Array): boolean {
+	if (held.bytes !== head.byteLength) return false;
+	let at = 0;
+	for (const part of held.parts) {
+		for (let i = 0; i < part.byteLength; i++) if (part[i] !== head[at + i]) return false;
+		at += part.byteLength;
+	}
+	return true;
+}
+
+/**
+ * The held bytes followed by `payload[0, end)`, as one buffer: the one built for an earlier
+ * subscriber of the same frame when the held bytes match (see the module comment), else new.
+ * Clears what is held either way.
+ */
+function sharedJoin(held: Held, payload: Uint8Array, end: number): Uint8Array {
+	for (const piece of pieces) {
+		if (piece.payload === payload && piece.end === end && sameBytes(held, piece.head)) {
+			held.parts = [];
+			held.bytes = 0;
+			return piece.joined;
+		}
+	}
+	const head = joined(held);
+	const out = new Uint8Array(head.byteLength + end);
+	out.set(head);
+	out.set(end === payload.byteLength ? payload : payload.subarray(0, end), head.byteLength);
+	pieces.unshift({ payload, end, head, joined: out });
+	if (pieces.length > SHARED_PIECES) pieces.pop();
+	if (!clearing) {
+		clearing = true;
+		setImmediate(clearPieces);
+	}
+	return out;
+}
+
 async function install(root: string): Promise<boolean> {
 	const { Writer } = (await import(pathToFileURL(join(root, "stream.js")).href)) as { Writer?: { prototype: WriterProto & { batchesWrites?: true } } };
 	const proto = Writer?.prototype;
@@ -98,8 +164,8 @@ async function install(root: string): Promise<boolean> {
 			return RESOLVED;
 		}
 		if (!held || held.bytes === 0) return write.call(this, v);
-		if (v.byteLength <= FIRST_PIECE_BYTES) return write.call(this, joined(held, v));
-		const first = joined(held, v.subarray(0, FIRST_PIECE_BYTES));
+		if (v.byteLength <= FIRST_PIECE_BYTES) return write.call(this, sharedJoin(held, v, v.byteLength));
+		const first = sharedJoin(held, v, FIRST_PIECE_BYTES);
 		// Queued in order on the same stream writer; a failure of the first fails the second too.
 		write.call(this, first).catch(() => {});
 		return write.call(this, v.subarray(FIRST_PIECE_BYTES));
