@@ -8,11 +8,11 @@ import { FolderOpen } from "lucide-react";
 import { useEffect, useId, useState } from "react";
 import type { MediaProbe, ProbedTrack } from "../../../shared/media-file";
 import { StudioError } from "../../../shared/errors";
-import type { LibraryFile } from "../../../shared/recordings";
 import { explainError } from "../lib/errors";
 import { useHost } from "../stores/host";
 import { useGoLive } from "./store";
 import { uploadMediaFile } from "./upload";
+import { useFinishedRecordings } from "./use-finished-recordings";
 
 /** What the person reads for a failed pick, probe or upload: the error's sentence and what to do here. */
 function problemText(err: unknown): string {
@@ -77,35 +77,13 @@ function useProbe(path: string): Probed {
 	return probed;
 }
 
-/** The media files of the recordings folder (finished ones: a file being recorded is not a show yet), kept current. */
-function useLibrary(): LibraryFile[] {
-	const api = useHost((s) => s.api);
-	const [files, setFiles] = useState<LibraryFile[]>([]);
-	useEffect(() => {
-		if (!api) return;
-		let current = true;
-		const load = () =>
-			api.invoke("recordings.library", {}).then(
-				(listing) => current && setFiles(listing.files.filter((f) => f.state !== "recording")),
-				() => undefined,
-			);
-		void load();
-		const off = api.on("recordings.library.changed", () => void load());
-		return () => {
-			current = false;
-			off();
-		};
-	}, [api]);
-	return files;
-}
-
 /** The file rows of the Go Live form; `disabled` while live or starting. */
 export function FilePicker({ disabled }: { disabled: boolean }) {
 	const filePath = useGoLive((s) => s.form.filePath);
 	const setForm = useGoLive((s) => s.setForm);
 	const web = useHost((s) => s.kind === "web");
 	const canBrowse = typeof window.studio?.chooseMediaFile === "function";
-	const files = useLibrary();
+	const files = useFinishedRecordings();
 	const probed = useProbe(filePath);
 	const [upload, setUpload] = useState<{ name: string; fraction: number } | null>(null);
 	const [problem, setProblem] = useState<string | null>(null);

@@ -6,9 +6,9 @@
 import { useEffect, useMemo, useState } from "react";
 import type { LayerSource } from "../../../shared/scenes";
 import { useBroadcasts } from "../stores/broadcasts";
-import { useHost } from "../stores/host";
 import { useScenes } from "./compositor/scenes-store";
 import { liveSourceKey } from "./compositor/source-key";
+import { useFinishedRecordings } from "./use-finished-recordings";
 
 /** The announced broadcasts (live ones), sorted by path. */
 function useAnnounced(): { key: string; originId: string; path: string }[] {
@@ -22,35 +22,13 @@ function useAnnounced(): { key: string; originId: string; path: string }[] {
 	}, [version]);
 }
 
-/** The finished media files of the recordings folder, kept current. */
-function useLibraryNames(): string[] {
-	const api = useHost((s) => s.api);
-	const [names, setNames] = useState<string[]>([]);
-	useEffect(() => {
-		if (!api) return;
-		let current = true;
-		const load = () =>
-			api.invoke("recordings.library", {}).then(
-				(listing) => current && setNames(listing.files.filter((f) => f.state !== "recording").map((f) => f.name)),
-				() => undefined,
-			);
-		void load();
-		const off = api.on("recordings.library.changed", () => void load());
-		return () => {
-			current = false;
-			off();
-		};
-	}, [api]);
-	return names;
-}
-
 /**
  * A select of announced broadcasts (`kind` "broadcast") or library files ("file"); `onChange`
  * gets the chosen source, or null while none is chosen.
  */
 export function SceneSourcePicker({ kind, onChange }: { kind: "broadcast" | "file"; onChange: (source: LayerSource | null) => void }) {
 	const broadcasts = useAnnounced();
-	const files = useLibraryNames();
+	const files = useFinishedRecordings().map((f) => f.name);
 	const [chosen, setChosen] = useState("");
 	const options = kind === "broadcast" ? broadcasts.map((b) => ({ value: b.key, label: b.path })) : files.map((f) => ({ value: f, label: f }));
 	// The first one is chosen until the user picks another (or it goes away).
