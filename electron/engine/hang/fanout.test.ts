@@ -20,11 +20,27 @@ function read(producer: Moq.Track.Producer): Map<number, number[]> {
 /** A producer as `request.accept` hands it over: fresh, with no groups. */
 const requested = () => new Moq.Track.Producer("video").accept({ latencyMax: 30_000 });
 
+/**
+ * `n` producers accepted from real requests of one broadcast, as a publisher's request loop gets
+ * them: the library binds them to one group counter per broadcast and name.
+ */
+async function fromRequests(n: number): Promise<Moq.Track.Producer[]> {
+	const broadcast = new Moq.Broadcast.Producer();
+	const out: Moq.Track.Producer[] = [];
+	for (let i = 0; i < n; i++) {
+		broadcast.subscribe("video"); // as the publishing wire layer asks for each peer subscription
+		const request = await broadcast.requested();
+		if (!request) throw new Error("no request");
+		out.push(request.accept({ latencyMax: 30_000 }));
+	}
+	return out;
+}
+
 describe("TrackFanout", () => {
-	it("numbers a group the same in every producer", () => {
+	it("numbers a group the same in every producer", async () => {
 		const broadcast = new Moq.Broadcast.Producer();
 		const fanout = new TrackFanout(broadcast, "video", { latencyMax: 30_000 });
-		const [a, b] = [requested(), requested()];
+		const [a, b] = (await fromRequests(2)) as [Moq.Track.Producer, Moq.Track.Producer];
 		fanout.attach(a, 0);
 		fanout.attach(b, 0);
 		for (let g = 0; g < 3; g++) fanout.writeSingle(frame(g));
@@ -73,7 +89,7 @@ describe("TrackFanout", () => {
 		broadcast.close();
 	});
 
-	it("keeps groups for a subscriber that returns after every producer went away", () => {
+	it("keeps groups written while no producer is attached, for one that comes later", () => {
 		const broadcast = new Moq.Broadcast.Producer();
 		broadcast.createTrack("video"); // the name is taken: the fanout starts with no producer
 		const fanout = new TrackFanout(broadcast, "video", { latencyMax: 30_000 });

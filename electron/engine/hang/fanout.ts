@@ -84,12 +84,7 @@ export class TrackFanout {
 				return;
 			}
 			if (open?.frames && (startGroup === undefined || open.sequence >= startGroup)) {
-				const group = new Moq.Group.Producer(open.sequence);
-				let bytes = 0;
-				for (const frame of open.frames) {
-					group.writeFrame(frame);
-					bytes += frame.payload.byteLength;
-				}
+				const { group, bytes } = copyOf(open.sequence, open.frames);
 				producer.writeGroup(group);
 				this.#groups.set(producer, group);
 				this.#groupBytes.set(group, bytes);
@@ -173,12 +168,7 @@ export class TrackFanout {
 		if (this.#groups.size === 0) {
 			// No producer holds it (every subscriber left): keep a copy for one that comes back.
 			if (!open?.frames || abort) return;
-			const group = new Moq.Group.Producer(open.sequence);
-			let bytes = 0;
-			for (const frame of open.frames) {
-				group.writeFrame(frame);
-				bytes += frame.payload.byteLength;
-			}
+			const { group, bytes } = copyOf(open.sequence, open.frames);
 			group.close();
 			this.#budget.retain([group], bytes);
 			return;
@@ -207,4 +197,15 @@ export class TrackFanout {
 		this.#groups.delete(producer);
 		this.#producers.delete(producer);
 	}
+}
+
+/** A new group numbered `sequence` holding `frames` (payloads shared, not copied), and their bytes. */
+function copyOf(sequence: number, frames: readonly Moq.Group.Frame[]): { group: Moq.Group.Producer; bytes: number } {
+	const group = new Moq.Group.Producer(sequence);
+	let bytes = 0;
+	for (const frame of frames) {
+		group.writeFrame(frame);
+		bytes += frame.payload.byteLength;
+	}
+	return { group, bytes };
 }
